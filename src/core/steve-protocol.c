@@ -511,6 +511,81 @@ typedef struct
   guint32     bit;
 } MemberSpec;
 
+/* json-glib reads an integer literal beyond the range of a gint64 without
+ * complaint, as a wrapped or saturated value (99999999999999999999 → -1,
+ * -99999999999999999999 → 1), so that a garbled number would pass as a
+ * plausible one. Such literals are looked for in the text (already known
+ * to be valid JSON) and reported with the key they belong to. */
+static gboolean
+check_integer_literals (const char  *data,
+                        gsize        len,
+                        const char  *what,
+                        GError     **error)
+{
+  const char *p = data;
+  const char *end = data + len;
+  const char *str = NULL, *key = NULL;
+  gsize str_len = 0, key_len = 0;
+
+  while (p < end)
+    {
+      if (*p == '"')
+        {
+          str = ++p;
+          while (p < end && *p != '"')
+            p += (*p == '\\' && p + 1 < end) ? 2 : 1;
+          str_len = (gsize) (p - str);
+          if (p < end)
+            p++;
+        }
+      else if (*p == ':')
+        {
+          key = str;
+          key_len = str_len;
+          p++;
+        }
+      else if (*p == '-' || g_ascii_isdigit (*p))
+        {
+          gboolean negative = *p == '-';
+          const char *digits;
+          gsize n;
+
+          if (negative)
+            p++;
+          while (p + 1 < end && *p == '0' && g_ascii_isdigit (p[1]))
+            p++;
+          digits = p;
+          while (p < end && g_ascii_isdigit (*p))
+            p++;
+          n = (gsize) (p - digits);
+
+          if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
+            {
+              /* a floating-point number: read as a double */
+              while (p < end && (g_ascii_isdigit (*p) || *p == '.' || *p == 'e' || *p == 'E' ||
+                                 *p == '+' || *p == '-'))
+                p++;
+              continue;
+            }
+
+          if (n > 19 ||
+              (n == 19 && memcmp (digits, negative ? "9223372036854775808" : "9223372036854775807", 19) > 0))
+            {
+              g_autofree char *name = key ? g_strndup (key, key_len) : g_strdup ("?");
+
+              g_set_error (error, STEVE_ERROR, STEVE_ERROR_PROTOCOL,
+                           _("The device’s %s response is malformed: “%s” %s."),
+                           what, name, _("is out of range"));
+              return FALSE;
+            }
+        }
+      else
+        p++;
+    }
+
+  return TRUE;
+}
+
 static JsonNode *
 parse_root (const char    *data,
             gssize         len,
@@ -537,6 +612,9 @@ parse_root (const char    *data,
                    what, local_error->message);
       return NULL;
     }
+
+  if (!check_integer_literals (data, len < 0 ? strlen (data) : (gsize) len, what, error))
+    return NULL;
 
   root = json_parser_steal_root (parser);
   if (root == NULL || JSON_NODE_TYPE (root) != expected)
@@ -870,20 +948,21 @@ steve_parse_status (const char   *data,
   if (json_object_has_member (obj, "safety"))
     {
       JsonNode *node = json_object_get_member (obj, "safety");
-      guint32 safety_present = 0;
+      guint32 safety_read = 0;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         return malformed (error, what, "safety", _("is not an object"));
 
-      if (!read_members (json_node_get_object (node), safety_specs, G_N_ELEMENTS (safety_specs),
-                         out, &safety_present, what, error))
-        return FALSE;
+      /* One bit per counter: a null counter is as unknown as a missing one. */
+      for (guint i = 0; i < G_N_ELEMENTS (safety_specs); i++)
+        if (!read_member (json_node_get_object (node), safety_specs[i].key, safety_specs[i].kind,
+                          G_STRUCT_MEMBER_P (out, safety_specs[i].offset),
+                          &safety_read, 1u << i, what, error))
+          return FALSE;
 
       /* All three counters or the group is unknown. */
-      if (json_object_has_member (json_node_get_object (node), "errors") &&
-          json_object_has_member (json_node_get_object (node), "last_error") &&
-          json_object_has_member (json_node_get_object (node), "estops"))
-        out->present |= safety_present;
+      if (safety_read == (1u << G_N_ELEMENTS (safety_specs)) - 1)
+        out->present |= STEVE_STATUS_SAFETY;
     }
 
   if (out->dialect == STEVE_DIALECT_UNKNOWN && (out->present & (STEVE_STATUS_ENERGY_J | STEVE_STATUS_LOOP_HZ)))
@@ -1082,6 +1161,9 @@ steve_parse_presets (const char  *data,
       return NULL;
     }
 
+  if (!check_integer_literals (data, len < 0 ? strlen (data) : (gsize) len, what, error))
+    return NULL;
+
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     {
@@ -1245,7 +1327,8 @@ steve_parse_can (const char      *data,
     return FALSE;
   obj = json_node_get_object (root);
 
-  if (json_object_has_member (obj, "bus"))
+  if (json_object_has_member (obj, "bus") || json_object_has_member (obj, "encoder") ||
+      json_object_has_member (obj, "telemetry"))
     {
       out->dialect = STEVE_DIALECT_FIRMWARE;
       return read_group (obj, "bus", can_bus_specs, G_N_ELEMENTS (can_bus_specs), out, what, error) &&

@@ -131,6 +131,18 @@ match_key (const char *k,
   return KEY_UNKNOWN;
 }
 
+/* The firmware always sends the keys of a sample in this order; the parser
+ * tries the next expected `"key":` first and only scans when it differs. */
+static const struct { const char *text; guint8 len; gint8 key; } firmware_order[] = {
+#define K(name, id) { "\"" name "\":", sizeof (name) + 2, id }
+  K ("timestamp_ms", KEY_TIMESTAMP_MS), K ("t_us", KEY_T_US), K ("loop_time_us", KEY_LOOP_TIME_US),
+  K ("seq", KEY_SEQ), K ("position_turns", KEY_POSITION_TURNS), K ("position_deg", KEY_POSITION_DEG),
+  K ("torque_nm", KEY_TORQUE_NM), K ("filt_torque_nm", KEY_FILT_TORQUE_NM), K ("status", KEY_STATUS),
+  K ("omega_rad_s", KEY_OMEGA_RAD_S), K ("passivity_mj", KEY_PASSIVITY_MJ), K ("quiet", KEY_QUIET),
+  K ("err", KEY_ERR), K ("hb_age", KEY_HB_AGE), K ("data_valid", KEY_DATA_VALID),
+#undef K
+};
+
 typedef struct
 {
   const char *p;
@@ -186,59 +198,80 @@ typedef struct
   gboolean    str_escaped;
 } Value;
 
+/* Bytes that end the fast scan of a string: the closing quote, an escape,
+ * or a control character (not allowed raw in JSON). */
+static const guint8 string_stop[256] = {
+  [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
+  [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1,
+  [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+  [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1,
+  ['"'] = 1, ['\\'] = 1,
+};
+
 /* Parses a JSON string whose opening quote is at c->p. */
-static inline gboolean
+static G_ALWAYS_INLINE inline gboolean
 scan_string (Cursor      *c,
              const char **out,
              gsize       *out_len,
              gboolean    *escaped,
              Key          key)
 {
-  const char *s;
+  const char *p = c->p + 1;  /* after the opening quote */
+  const char *s = p;
+  const char *end = c->end;
 
-  c->p++;  /* opening quote */
-  s = c->p;
   *escaped = FALSE;
 
-  while (c->p < c->end)
+  for (;;)
     {
-      guchar ch = (guchar) *c->p;
+      guchar ch;
 
+      while (p < end && !string_stop[(guchar) *p])
+        p++;
+
+      if (p >= end)
+        break;
+
+      ch = (guchar) *p;
       if (ch == '"')
         {
           *out = s;
-          *out_len = (gsize) (c->p - s);
-          c->p++;
+          *out_len = (gsize) (p - s);
+          c->p = p + 1;
           return TRUE;
         }
 
-      if (ch == '\\')
+      if (ch != '\\')
         {
-          *escaped = TRUE;
-          c->p++;
-          if (c->p >= c->end)
-            break;
-          if (*c->p == 'u')
-            {
-              if (c->end - c->p < 5 ||
-                  !g_ascii_isxdigit (c->p[1]) || !g_ascii_isxdigit (c->p[2]) ||
-                  !g_ascii_isxdigit (c->p[3]) || !g_ascii_isxdigit (c->p[4]))
-                return fail (c, STEVE_LINE_ERROR_BAD_STRING, key);
-              c->p += 5;
-              continue;
-            }
-          if (!strchr ("\"\\/bfnrt", *c->p) || *c->p == '\0')
-            return fail (c, STEVE_LINE_ERROR_BAD_STRING, key);
-          c->p++;
-          continue;
+          c->p = p;
+          return fail (c, STEVE_LINE_ERROR_BAD_STRING, key);
         }
 
-      if (ch < 0x20)
-        return fail (c, STEVE_LINE_ERROR_BAD_STRING, key);
-
-      c->p++;
+      *escaped = TRUE;
+      p++;
+      if (p >= end)
+        break;
+      if (*p == 'u')
+        {
+          if (end - p < 5 ||
+              !g_ascii_isxdigit (p[1]) || !g_ascii_isxdigit (p[2]) ||
+              !g_ascii_isxdigit (p[3]) || !g_ascii_isxdigit (p[4]))
+            {
+              c->p = p;
+              return fail (c, STEVE_LINE_ERROR_BAD_STRING, key);
+            }
+          p += 5;
+          continue;
+        }
+      if (*p == '\0' || !strchr ("\"\\/bfnrt", *p))
+        {
+          c->p = p;
+          return fail (c, STEVE_LINE_ERROR_BAD_STRING, key);
+        }
+      p++;
     }
 
+  c->p = p;
   return fail (c, STEVE_LINE_ERROR_BAD_STRING, key);
 }
 
@@ -275,8 +308,12 @@ scan_number (Cursor *c,
     {
       while (p < end && g_ascii_isdigit (*p))
         {
-          if (n < 19)
-            m = m * 10 + (guint64) (*p - '0');
+          guint64 d = (guint64) (*p - '0');
+
+          /* Every digit that fits in 64 bits, so that a u64 such as
+           * t_us = 18446744073709551615 reads exactly. */
+          if (exp10 == 0 && m <= (G_MAXUINT64 - d) / 10)
+            m = m * 10 + d;
           else
             exp10++;
           n++;
@@ -395,7 +432,7 @@ value_to_uint (Cursor      *c,
   if (v->negative && v->mantissa != 0)
     return fail (c, STEVE_LINE_ERROR_OUT_OF_RANGE, key);
 
-  if (v->n_digits > 19 || v->exp10 != 0 || v->mantissa > max)
+  if (v->n_digits > 20 || v->exp10 != 0 || v->mantissa > max)
     return fail (c, STEVE_LINE_ERROR_OUT_OF_RANGE, key);
 
   *out = v->mantissa;
@@ -527,6 +564,7 @@ steve_telemetry_parse_line (const char      *buf,
   SteveStreamHello hello;
   SteveSyncReply sync;
   guint32 seen = 0;           /* bit per Key */
+  guint expected = 0;         /* index into firmware_order */
   guint64 u;
 
   g_return_val_if_fail (buf != NULL || len == 0, FALSE);
@@ -576,16 +614,29 @@ steve_telemetry_parse_line (const char      *buf,
       Value v;
 
       skip_ws (&c);
-      if (c.p >= c.end || *c.p != '"')
-        return fail (&c, STEVE_LINE_ERROR_SYNTAX, KEY_UNKNOWN);
-      if (!scan_string (&c, &kstr, &klen, &kesc, KEY_UNKNOWN))
-        return FALSE;
-      key = kesc ? KEY_UNKNOWN : match_key (kstr, klen);
 
-      skip_ws (&c);
-      if (c.p >= c.end || *c.p != ':')
-        return fail (&c, STEVE_LINE_ERROR_SYNTAX, key);
-      c.p++;
+      if (expected < G_N_ELEMENTS (firmware_order) &&
+          (gsize) (c.end - c.p) > firmware_order[expected].len &&
+          memcmp (c.p, firmware_order[expected].text, firmware_order[expected].len) == 0)
+        {
+          key = (Key) firmware_order[expected].key;
+          c.p += firmware_order[expected].len;
+          expected++;
+        }
+      else
+        {
+          if (c.p >= c.end || *c.p != '"')
+            return fail (&c, STEVE_LINE_ERROR_SYNTAX, KEY_UNKNOWN);
+          if (!scan_string (&c, &kstr, &klen, &kesc, KEY_UNKNOWN))
+            return FALSE;
+          key = kesc ? KEY_UNKNOWN : match_key (kstr, klen);
+          expected = G_N_ELEMENTS (firmware_order);
+
+          skip_ws (&c);
+          if (c.p >= c.end || *c.p != ':')
+            return fail (&c, STEVE_LINE_ERROR_SYNTAX, key);
+          c.p++;
+        }
       skip_ws (&c);
       if (c.p >= c.end)
         return fail (&c, STEVE_LINE_ERROR_SYNTAX, key);
@@ -619,7 +670,10 @@ steve_telemetry_parse_line (const char      *buf,
         case '[':
           return fail (&c, STEVE_LINE_ERROR_NESTED_VALUE, key);
         default:
-          if (*c.p == '-' || g_ascii_isdigit (*c.p))
+          if (*c.p == '-' && c.end - c.p > 1 &&
+              (c.p[1] == 'N' || c.p[1] == 'I' || c.p[1] == 'i'))
+            return fail (&c, STEVE_LINE_ERROR_NOT_FINITE, key);   /* -Infinity, -NaN */
+          else if (*c.p == '-' || g_ascii_isdigit (*c.p))
             {
               if (!scan_number (&c, &v, key))
                 return FALSE;

@@ -1,0 +1,415 @@
+/* steve-test-utils.c — helpers shared by the tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "steve-test-utils.h"
+
+void
+steve_test_init (int    *argc,
+                 char ***argv)
+{
+  setlocale (LC_ALL, "");
+  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+}
+
+/**
+ * steve_test_sim_new:
+ * @state_file: (nullable): presets file; %NULL keeps presets in memory
+ *
+ * Starts a simulator on free loopback ports.
+ */
+SteveSim *
+steve_test_sim_new (SteveDialect     dialect,
+                    SteveSimProfile  profile,
+                    const char      *state_file)
+{
+  g_autoptr(GError) error = NULL;
+  SteveSim *sim = g_object_new (STEVE_TYPE_SIM,
+                                "dialect", dialect,
+                                "profile", profile,
+                                "state-file", state_file,
+                                NULL);
+
+  steve_sim_start (sim, &error);
+  g_assert_no_error (error);
+  return sim;
+}
+
+/**
+ * steve_test_http_parse:
+ * @raw: (transfer full): a whole HTTP response, NUL-terminated
+ */
+SteveTestHttp *
+steve_test_http_parse (char  *raw,
+                       gsize  len)
+{
+  SteveTestHttp *resp = g_new0 (SteveTestHttp, 1);
+  const char *head_end = g_strstr_len (raw, (gssize) len, "\r\n\r\n");
+  const char *line_end;
+
+  resp->raw = raw;
+  resp->raw_len = len;
+
+  if (head_end == NULL)
+    return resp;
+
+  line_end = strstr (raw, "\r\n");
+  resp->status_line = g_strndup (raw, (gsize) (line_end - raw));
+  if (g_str_has_prefix (resp->status_line, "HTTP/1.1 "))
+    resp->status = (guint) g_ascii_strtoull (resp->status_line + 9, NULL, 10);
+  resp->headers = g_strndup (line_end + 2, (gsize) (head_end + 2 - line_end - 2));
+  resp->body_len = len - (gsize) (head_end + 4 - raw);
+  resp->body = g_strndup (head_end + 4, resp->body_len);
+  return resp;
+}
+
+/**
+ * steve_test_http_raw:
+ *
+ * Sends @request as is on a new connection and reads until the peer
+ * closes. Fails with G_IO_ERROR_CONNECTION_REFUSED / _CLOSED / a reset.
+ */
+SteveTestHttp *
+steve_test_http_raw (guint        port,
+                     const char  *request,
+                     gsize        len,
+                     GError     **error)
+{
+  g_autoptr(GSocketConnection) conn = steve_test_connect (port, error);
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  GInputStream *in;
+  gsize written;
+
+  if (conn == NULL)
+    return NULL;
+
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                  request, len, &written, NULL, error))
+    return NULL;
+
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  for (;;)
+    {
+      guint8 chunk[4096];
+      gssize n = g_input_stream_read (in, chunk, sizeof chunk, NULL, error);
+
+      if (n < 0)
+        return NULL;
+      if (n == 0)
+        break;
+      g_byte_array_append (buf, chunk, (guint) n);
+    }
+
+  g_byte_array_append (buf, (const guint8 *) "", 1);
+  {
+    gsize n = buf->len - 1;
+    return steve_test_http_parse ((char *) g_byte_array_free (g_steal_pointer (&buf), FALSE), n);
+  }
+}
+
+/**
+ * steve_test_http:
+ *
+ * A well-formed request with the default API key.
+ */
+SteveTestHttp *
+steve_test_http (guint       port,
+                 const char *method,
+                 const char *path,
+                 const char *body)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *req = NULL;
+  SteveTestHttp *resp;
+
+  if (body != NULL)
+    req = g_strdup_printf ("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: %s\r\n"
+                           "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                           method, path, STEVE_DEFAULT_API_KEY, strlen (body), body);
+  else
+    req = g_strdup_printf ("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: %s\r\n\r\n",
+                           method, path, STEVE_DEFAULT_API_KEY);
+
+  resp = steve_test_http_raw (port, req, strlen (req), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (resp);
+  return resp;
+}
+
+void
+steve_test_http_free (SteveTestHttp *resp)
+{
+  if (resp == NULL)
+    return;
+  g_free (resp->status_line);
+  g_free (resp->headers);
+  g_free (resp->body);
+  g_free (resp->raw);
+  g_free (resp);
+}
+
+/**
+ * steve_test_http_dup_header:
+ *
+ * Returns: (nullable) (transfer full): the value of header @name
+ *   (case-insensitive)
+ */
+char *
+steve_test_http_dup_header (SteveTestHttp *resp,
+                            const char    *name)
+{
+  g_auto(GStrv) lines = NULL;
+
+  if (resp->headers == NULL)
+    return NULL;
+
+  lines = g_strsplit (resp->headers, "\r\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *colon = strchr (lines[i], ':');
+
+      if (colon && (gsize) (colon - lines[i]) == strlen (name) &&
+          g_ascii_strncasecmp (lines[i], name, strlen (name)) == 0)
+        return g_strstrip (g_strdup (colon + 1));
+    }
+  return NULL;
+}
+
+gboolean
+steve_test_wait_for (SteveTestCondition cond,
+                     gpointer           data,
+                     guint              timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+void
+steve_test_sleep_ms (guint ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (1000);
+    }
+}
+
+GSocketConnection *
+steve_test_connect (guint    port,
+                    GError **error)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+
+  g_socket_client_set_timeout (client, 10);
+  return g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) port, NULL, error);
+}
+
+/**
+ * steve_test_read_line:
+ *
+ * Reads one line (without its newline) byte by byte, so nothing after it
+ * is consumed.
+ *
+ * Returns: (nullable): the line, or %NULL on EOF/error/timeout
+ */
+char *
+steve_test_read_line (GSocketConnection *conn,
+                      guint              timeout_ms)
+{
+  GSocket *socket = g_socket_connection_get_socket (conn);
+  g_autoptr(GString) line = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      char c;
+      gssize n;
+      gint64 left = deadline - g_get_monotonic_time ();
+
+      if (left <= 0)
+        return NULL;
+
+      g_socket_set_timeout (socket, (guint) MAX (1, left / 1000000 + 1));
+      if (!g_socket_condition_timed_wait (socket, G_IO_IN, left, NULL, NULL))
+        return NULL;
+
+      n = g_socket_receive (socket, &c, 1, NULL, NULL);
+      if (n <= 0)
+        return NULL;
+      if (c == '\n')
+        return g_string_free (g_steal_pointer (&line), FALSE);
+      g_string_append_c (line, c);
+    }
+}
+
+void
+steve_test_write (GSocketConnection *conn,
+                  const char        *text)
+{
+  g_autoptr(GError) error = NULL;
+  gsize written;
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                             text, strlen (text), &written, NULL, &error);
+  g_assert_no_error (error);
+}
+
+char *
+steve_test_capture_path (const char *relative)
+{
+  return g_build_filename (STEVE_TEST_CAPTURES, relative, NULL);
+}
+
+/**
+ * steve_test_load_capture:
+ *
+ * Splits a capture file into the exact request and response bytes.
+ */
+gboolean
+steve_test_load_capture (const char  *name,
+                         char       **request,
+                         gsize       *request_len,
+                         char       **response,
+                         gsize       *response_len)
+{
+  g_autofree char *path = g_build_filename (STEVE_TEST_CAPTURES, "http", name, NULL);
+  g_autofree char *text = NULL;
+  gsize len;
+  const char *req, *mid, *resp;
+
+  if (!g_file_get_contents (path, &text, &len, NULL))
+    return FALSE;
+
+  req = strstr (text, "# request\n");
+  mid = strstr (text, "\n# response\n");
+  if (req == NULL || mid == NULL)
+    return FALSE;
+  req += strlen ("# request\n");
+  resp = mid + strlen ("\n# response\n");
+
+  *request_len = (gsize) (mid - req);
+  *request = g_strndup (req, *request_len);
+
+  *response_len = len - (gsize) (resp - text);
+  if (*response_len > 0 && resp[*response_len - 1] == '\n')
+    (*response_len)--;
+  *response = g_strndup (resp, *response_len);
+  return TRUE;
+}
+
+/**
+ * steve_test_json_shape:
+ *
+ * Replaces every number outside strings by `#N` (N = its decimals), so two
+ * bodies with the same keys, order and decimals have the same shape.
+ */
+char *
+steve_test_json_shape (const char *json)
+{
+  GString *s = g_string_new (NULL);
+  gboolean in_string = FALSE;
+
+  for (const char *p = json; *p; p++)
+    {
+      if (in_string)
+        {
+          g_string_append_c (s, *p);
+          if (*p == '\\' && p[1])
+            g_string_append_c (s, *++p);
+          else if (*p == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      if (*p == '"')
+        {
+          in_string = TRUE;
+          g_string_append_c (s, *p);
+          continue;
+        }
+
+      if (*p == '-' || g_ascii_isdigit (*p))
+        {
+          guint decimals = 0;
+          gboolean frac = FALSE;
+
+          while (*p == '-' || *p == '.' || g_ascii_isdigit (*p))
+            {
+              if (*p == '.')
+                frac = TRUE;
+              else if (frac && g_ascii_isdigit (*p))
+                decimals++;
+              p++;
+            }
+          p--;
+          g_string_append_printf (s, "#%u", decimals);
+          continue;
+        }
+
+      g_string_append_c (s, *p);
+    }
+
+  return g_string_free (s, FALSE);
+}
+
+SteveTestTmp *
+steve_test_tmp_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  SteveTestTmp *tmp = g_new0 (SteveTestTmp, 1);
+
+  tmp->dir = g_dir_make_tmp ("steve-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  tmp->state_file = g_build_filename (tmp->dir, "state.ini", NULL);
+  return tmp;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+
+        if (g_file_test (child, G_FILE_TEST_IS_DIR))
+          remove_tree (child);
+        else
+          g_unlink (child);
+      }
+  g_rmdir (path);
+}
+
+void
+steve_test_tmp_free (SteveTestTmp *tmp)
+{
+  if (tmp == NULL)
+    return;
+  remove_tree (tmp->dir);
+  g_free (tmp->dir);
+  g_free (tmp->state_file);
+  g_free (tmp);
+}

@@ -1,0 +1,76 @@
+/* steve-test-utils.h — helpers shared by the tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "steve-sim.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint  status;
+  char  *status_line;
+  char  *headers;     /* header block without the status line */
+  char  *body;
+  gsize  body_len;
+  char  *raw;
+  gsize  raw_len;
+} SteveTestHttp;
+
+typedef struct
+{
+  char  *dir;
+  char  *state_file;
+} SteveTestTmp;
+
+void           steve_test_init              (int             *argc,
+                                             char          ***argv);
+SteveSim      *steve_test_sim_new           (SteveDialect     dialect,
+                                             SteveSimProfile  profile,
+                                             const char      *state_file);
+SteveTestHttp *steve_test_http_raw          (guint            port,
+                                             const char      *request,
+                                             gsize            len,
+                                             GError         **error);
+SteveTestHttp *steve_test_http_parse        (char            *raw,
+                                             gsize            len);
+SteveTestHttp *steve_test_http              (guint            port,
+                                             const char      *method,
+                                             const char      *path,
+                                             const char      *body);
+void           steve_test_http_free         (SteveTestHttp   *resp);
+char          *steve_test_http_dup_header   (SteveTestHttp   *resp,
+                                             const char      *name);
+
+typedef gboolean (*SteveTestCondition) (gpointer data);
+gboolean       steve_test_wait_for          (SteveTestCondition cond,
+                                             gpointer         data,
+                                             guint            timeout_ms);
+void           steve_test_sleep_ms          (guint            ms);
+
+GSocketConnection *steve_test_connect       (guint            port,
+                                             GError         **error);
+char          *steve_test_read_line         (GSocketConnection *conn,
+                                             guint            timeout_ms);
+void           steve_test_write             (GSocketConnection *conn,
+                                             const char      *text);
+
+char          *steve_test_capture_path      (const char      *relative);
+gboolean       steve_test_load_capture      (const char      *name,
+                                             char           **request,
+                                             gsize           *request_len,
+                                             char           **response,
+                                             gsize           *response_len);
+char          *steve_test_json_shape        (const char      *json);
+
+SteveTestTmp  *steve_test_tmp_new           (void);
+void           steve_test_tmp_free          (SteveTestTmp    *tmp);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SteveTestHttp, steve_test_http_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SteveTestTmp, steve_test_tmp_free)
+
+G_END_DECLS
