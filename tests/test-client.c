@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <libglib-testing/signal-logger.h>
@@ -221,6 +222,644 @@ test_coalescing (Fixture       *f,
                                   0.01 + 999 * 0.0001, 1e-9);
 }
 
+
+static gboolean
+state_is (gpointer data)
+{
+  gpointer *d = data;
+  return (int) steve_client_get_state (d[0]) == GPOINTER_TO_INT (d[1]);
+}
+
+static void
+wait_state (SteveClient      *client,
+            SteveClientState  state,
+            guint             timeout_ms)
+{
+  gpointer d[2] = { client, GINT_TO_POINTER (state) };
+
+  if (!steve_test_wait_for (state_is, d, timeout_ms))
+    g_error ("client state %s, expected %s", steve_client_state_to_string (steve_client_get_state (client)),
+             steve_client_state_to_string (state));
+}
+
+static void
+test_timeout (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(SteveClient) slow = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) control = NULL;
+  g_autoptr(GAsyncResult) later = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SteveStatus) status = NULL;
+
+  slow = g_object_new (STEVE_TYPE_CLIENT, "host", "127.0.0.1", "port", steve_sim_get_http_port (f->sim),
+                       "timeout", 1, NULL);
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    steve_client_connect_async (slow, NULL, result_cb, &r);
+    g_assert_true (steve_client_connect_finish (slow, wait_result (&r), NULL));
+  }
+
+  /* the device stops answering in time: a control request fails with the
+   * timeout and is not repeated; the client starts reconnecting */
+  steve_sim_set_log_requests (f->sim, TRUE);
+  steve_sim_set_http_latency (f->sim, 2500);
+  steve_client_control_async (slow, STEVE_CONTROL_STOP, -1, NULL, result_cb, &control);
+  g_assert_false (steve_client_control_finish (slow, wait_result (&control), NULL, &error));
+  g_assert_error (error, STEVE_ERROR, STEVE_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "1 s"));
+  g_clear_error (&error);
+  g_assert_cmpint (steve_client_get_state (slow), ==, STEVE_CLIENT_RECONNECTING);
+  g_assert_cmpuint (count_requests (f->sim, "POST", "/api/v1/control"), ==, 1);
+
+  /* a GET waits for the device to come back, then goes out */
+  steve_client_get_status_async (slow, NULL, result_cb, &result);
+  steve_sim_set_http_latency (f->sim, 0);
+  status = steve_client_get_status_finish (slow, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (status);
+  g_assert_cmpint (steve_client_get_state (slow), ==, STEVE_CLIENT_CONNECTED);
+  g_assert_cmpuint (count_requests (f->sim, "POST", "/api/v1/control"), ==, 1);
+
+  steve_client_disconnect (slow);
+  steve_test_sleep_ms (50);
+}
+
+static void
+test_5xx (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) get = NULL;
+  g_autoptr(GAsyncResult) control = NULL;
+  g_autoptr(GAsyncResult) flaky = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SteveConfig) config = NULL;
+
+  steve_sim_set_log_requests (f->sim, TRUE);
+  steve_sim_set_http_error_rate (f->sim, 1.0);
+
+  /* idempotent: three attempts, then the device's error */
+  steve_client_get_config_async (f->client, NULL, result_cb, &get);
+  g_assert_null (steve_client_get_config_finish (f->client, wait_result (&get), &error));
+  g_assert_error (error, STEVE_ERROR, STEVE_ERROR_UNKNOWN_DEVICE_ERROR);
+  g_assert_nonnull (strstr (error->message, "internal_error"));
+  g_clear_error (&error);
+  g_assert_cmpuint (count_requests (f->sim, "GET", "/api/v1/config"), ==, 3);
+
+  /* never repeated: control */
+  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &control);
+  g_assert_false (steve_client_control_finish (f->client, wait_result (&control), NULL, &error));
+  g_assert_error (error, STEVE_ERROR, STEVE_ERROR_UNKNOWN_DEVICE_ERROR);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_requests (f->sim, "POST", "/api/v1/control"), ==, 1);
+
+  /* a 5xx is an answer: the device is still there */
+  g_assert_cmpint (steve_client_get_state (f->client), ==, STEVE_CLIENT_CONNECTED);
+
+  /* with 40 % failures a GET gets through by retrying */
+  steve_sim_set_http_error_rate (f->sim, 0.4);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(GAsyncResult) r = NULL;
+      g_autoptr(SteveStatus) s = NULL;
+      g_autoptr(GError) e = NULL;
+
+      steve_client_get_status_async (f->client, NULL, result_cb, &r);
+      s = steve_client_get_status_finish (f->client, wait_result (&r), &e);
+      if (s == NULL)
+        g_assert_error (e, STEVE_ERROR, STEVE_ERROR_UNKNOWN_DEVICE_ERROR);
+    }
+  steve_sim_set_http_error_rate (f->sim, 0.0);
+  steve_client_get_config_async (f->client, NULL, result_cb, &flaky);
+  config = steve_client_get_config_finish (f->client, wait_result (&flaky), &error);
+  g_assert_no_error (error);
+}
+
+static void
+estop_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (steve_client_estop_finish (STEVE_CLIENT (source), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+typedef struct
+{
+  guint ok;
+  guint cancelled;
+  guint other;
+} Tally;
+
+static void
+tally_config_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Tally *t = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SteveConfig) c = steve_client_set_config_finish (STEVE_CLIENT (source), result, &error);
+
+  if (c)
+    t->ok++;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    t->cancelled++;
+  else
+    t->other++;
+}
+
+static void
+tally_status_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Tally *t = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SteveStatus) s = steve_client_get_status_finish (STEVE_CLIENT (source), result, &error);
+
+  if (s)
+    t->ok++;
+  else
+    t->other++;
+}
+
+static gboolean
+valve_in_error (gpointer data)
+{
+  return steve_sim_get_valve_state (data) == STEVE_VALVE_STATE_ERROR;
+}
+
+/* The e-stop overtakes a thousand queued requests: the device sees it
+ * before all of them but the one already in flight. */
+static void
+test_estop_overtakes (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) log = NULL;
+  g_autoptr(GAsyncResult) start = NULL;
+  Tally configs = { 0 }, statuses = { 0 };
+  gboolean done = FALSE;
+  guint estop_at = G_MAXUINT, gets_before = 0;
+
+  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &start);
+  g_assert_true (steve_client_control_finish (f->client, wait_result (&start), NULL, NULL));
+
+  steve_sim_set_log_requests (f->sim, TRUE);
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      SteveConfig update = { { 0 }, 0 };
+
+      /* alternate so that nothing merges: 1000 queued requests */
+      if (i % 2 == 0)
+        steve_client_get_status_async (f->client, NULL, tally_status_cb, &statuses);
+      else
+        {
+          steve_config_set (&update, STEVE_FIELD_VISCOUS, 0.02 + i * 0.0001);
+          steve_client_set_config_async (f->client, &update, NULL, tally_config_cb, &configs);
+        }
+    }
+  g_assert_cmpuint (steve_client_get_queue_length (f->client), >=, 999);
+
+  steve_client_estop_async (f->client, NULL, estop_cb, &done);
+  while (!done || statuses.ok + statuses.other < 500)
+    g_main_context_iteration (NULL, TRUE);
+
+  log = steve_sim_dup_request_log (f->sim);
+  for (guint i = 0; i < log->len; i++)
+    {
+      SteveSimRequestRecord *r = g_ptr_array_index (log, i);
+
+      if (g_str_equal (r->path, "/api/v1/odrive") && strstr (r->body, "estop"))
+        {
+          estop_at = i;
+          break;
+        }
+      gets_before++;
+    }
+
+  g_assert_cmpuint (estop_at, !=, G_MAXUINT);
+  /* only the request already in flight may arrive first */
+  g_assert_cmpuint (gets_before, <=, 1);
+  /* every queued config update was dropped by the e-stop */
+  g_assert_cmpuint (configs.cancelled + configs.ok, ==, 500);
+  g_assert_cmpuint (configs.ok, <=, 1);
+  g_assert_cmpuint (configs.other, ==, 0);
+  g_assert_cmpuint (statuses.ok, ==, 500);
+
+  /* the valve reaches its error state at the next heartbeat check */
+  g_assert_true (steve_test_wait_for (valve_in_error, f->sim, 1000));
+  g_assert_cmphex (steve_sim_get_axis_error (f->sim), ==, 0x4000);
+}
+
+static void
+test_validation (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const struct { SteveField field; double value; } bad[] = {
+    { STEVE_FIELD_VISCOUS, -0.001 },
+    { STEVE_FIELD_COULOMB, -1 },
+    { STEVE_FIELD_TORQUE_LIMIT, 0 },
+    { STEVE_FIELD_TORQUE_LIMIT, 30.5 },
+    { STEVE_FIELD_SMOOTHING, 0 },
+    { STEVE_FIELD_WALL_STIFFNESS, NAN },
+    { STEVE_FIELD_CLOSED_POS, 95 },     /* ≥ open (90) */
+    { STEVE_FIELD_TRAVEL, 3601 },
+  };
+
+  steve_sim_set_log_requests (f->sim, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GAsyncResult) r = NULL;
+      g_autoptr(GError) error = NULL;
+      SteveConfig update = { { 0 }, 0 };
+
+      steve_config_set (&update, bad[i].field, bad[i].value);
+      steve_client_set_config_async (f->client, &update, NULL, result_cb, &r);
+      g_assert_null (steve_client_set_config_finish (f->client, wait_result (&r), &error));
+      g_assert_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION);
+    }
+
+  /* nothing left the client */
+  steve_test_sleep_ms (50);
+  g_assert_cmpuint (count_requests (f->sim, "POST", "/api/v1/config"), ==, 0);
+
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+
+    steve_client_control_async (f->client, STEVE_CONTROL_NONE, 4, NULL, result_cb, &r);
+    g_assert_false (steve_client_control_finish (f->client, wait_result (&r), NULL, &error));
+    g_assert_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION);
+  }
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(StevePreset) p = steve_preset_new (1, "bad\"name");
+
+    steve_client_save_preset_async (f->client, p, NULL, result_cb, &r);
+    g_assert_false (steve_client_save_preset_finish (f->client, wait_result (&r), &error));
+    g_assert_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION);
+  }
+  g_assert_cmpuint (count_requests (f->sim, "POST", "/api/v1/control"), ==, 0);
+  g_assert_cmpuint (count_requests (f->sim, "POST", "/api/v1/presets"), ==, 0);
+}
+
+static void
+applied_cb (SteveClient       *client,
+            const SteveConfig *before,
+            const SteveConfig *after,
+            gpointer           user_data)
+{
+  SteveConfig *pair = user_data;
+
+  pair[0] = *before;
+  pair[1] = *after;
+}
+
+static void
+test_endpoints (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  SteveConfig pair[2] = { 0 };
+
+  g_signal_connect (f->client, "config-applied", G_CALLBACK (applied_cb), pair);
+
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(SteveStatus) s = NULL;
+
+    steve_client_get_status_async (f->client, NULL, result_cb, &r);
+    s = steve_client_get_status_finish (f->client, wait_result (&r), &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (s->state, ==, STEVE_VALVE_STATE_IDLE);
+    g_assert_true (s->present & STEVE_STATUS_SAFETY);
+  }
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(SteveConfig) after = NULL;
+    SteveConfig update = { { 0 }, 0 };
+
+    steve_config_set (&update, STEVE_FIELD_CLOSED_POS, 10);
+    steve_config_set (&update, STEVE_FIELD_TRAVEL, 80);
+    steve_client_set_config_async (f->client, &update, NULL, result_cb, &r);
+    after = steve_client_set_config_finish (f->client, wait_result (&r), &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (after->values[STEVE_FIELD_OPEN_POS], ==, 90);
+    g_assert_cmpfloat (after->values[STEVE_FIELD_CLOSED_POS], ==, 10);
+    g_assert_cmpfloat (pair[0].values[STEVE_FIELD_CLOSED_POS], ==, 0);
+    g_assert_cmpfloat (pair[1].values[STEVE_FIELD_CLOSED_POS], ==, 10);
+  }
+  {
+    /* a preset load: the client reads the new config and reports the change */
+    g_autoptr(GAsyncResult) r = NULL;
+    SteveControlReply reply;
+
+    memset (pair, 0, sizeof pair);
+    steve_client_control_async (f->client, STEVE_CONTROL_NONE, 2, NULL, result_cb, &r);
+    g_assert_true (steve_client_control_finish (f->client, wait_result (&r), &reply, &error));
+    g_assert_true (reply.preset_applied);
+    g_assert_cmpint (reply.mode, ==, STEVE_VALVE_STATE_IDLE);
+    while (pair[1].values[STEVE_FIELD_VISCOUS] != 0.08)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpfloat (pair[0].values[STEVE_FIELD_VISCOUS], ==, 0.02);
+    g_assert_cmpfloat (steve_client_get_device_config (f->client)->values[STEVE_FIELD_TORQUE_LIMIT], ==, 6);
+    g_assert_cmpfloat (steve_client_get_device_config (f->client)->values[STEVE_FIELD_CLOSED_POS], ==, 0);
+  }
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GAsyncResult) r2 = NULL;
+    g_autoptr(GPtrArray) presets = NULL;
+    g_autoptr(StevePreset) p = steve_preset_new (3, "Lab");
+
+    steve_config_set (&p->config, STEVE_FIELD_VISCOUS, 0.05);
+    steve_config_set (&p->config, STEVE_FIELD_COULOMB, 0.1);
+    steve_config_set (&p->config, STEVE_FIELD_WALL_STIFFNESS, 12);
+    steve_config_set (&p->config, STEVE_FIELD_WALL_DAMPING, 0.2);
+    steve_config_set (&p->config, STEVE_FIELD_TRAVEL, 120);
+    steve_config_set (&p->config, STEVE_FIELD_TORQUE_LIMIT, 5);
+    steve_config_set (&p->config, STEVE_FIELD_SMOOTHING, 0.002);
+    steve_client_save_preset_async (f->client, p, NULL, result_cb, &r);
+    g_assert_true (steve_client_save_preset_finish (f->client, wait_result (&r), &error));
+    steve_client_get_presets_async (f->client, NULL, result_cb, &r2);
+    presets = steve_client_get_presets_finish (f->client, wait_result (&r2), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (presets->len, ==, 4);
+    g_assert_cmpstr (((StevePreset *) g_ptr_array_index (presets, 3))->name, ==, "lab");
+    g_assert_cmpfloat (((StevePreset *) g_ptr_array_index (presets, 3))->config.values[STEVE_FIELD_TORQUE_LIMIT], ==, 5);
+  }
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GAsyncResult) r2 = NULL;
+    g_autoptr(SteveOdriveStatus) o = NULL;
+
+    steve_client_odrive_action_async (f->client, STEVE_ODRIVE_ACTION_ENABLE, 0, NULL, result_cb, &r);
+    g_assert_true (steve_client_odrive_action_finish (f->client, wait_result (&r), &error));
+    steve_client_get_odrive_async (f->client, NULL, result_cb, &r2);
+    o = steve_client_get_odrive_finish (f->client, wait_result (&r2), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (o->axis_state, ==, STEVE_AXIS_STATE_CLOSED_LOOP_CONTROL);
+  }
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(SteveCanStatus) c = NULL;
+
+    steve_client_get_can_async (f->client, NULL, result_cb, &r);
+    c = steve_client_get_can_finish (f->client, wait_result (&r), &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (c->dialect, ==, STEVE_DIALECT_FIRMWARE);
+    g_assert_true (c->present & STEVE_CAN_LAST_ERROR);
+  }
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GAsyncResult) r2 = NULL;
+    g_autoptr(SteveStreamStats) st = NULL;
+
+    steve_client_stream_start_async (f->client, 25, NULL, result_cb, &r);
+    g_assert_true (steve_client_stream_finish (f->client, wait_result (&r), &error));
+    steve_client_get_stream_async (f->client, NULL, result_cb, &r2);
+    st = steve_client_get_stream_finish (f->client, wait_result (&r2), &error);
+    g_assert_true (st->active);
+    g_assert_cmpuint (st->default_interval_ms, ==, 25);
+  }
+  {
+    /* the firmware does not offer /performance: that is not a failure of the link */
+    g_autoptr(GAsyncResult) r = NULL;
+
+    g_assert_cmpint (steve_client_get_performance_support (f->client), ==, STEVE_FEATURE_UNKNOWN);
+    steve_client_get_performance_async (f->client, NULL, result_cb, &r);
+    g_assert_null (steve_client_get_performance_finish (f->client, wait_result (&r), &error));
+    g_assert_error (error, STEVE_ERROR, STEVE_ERROR_NOT_SUPPORTED);
+    g_clear_error (&error);
+    g_assert_cmpint (steve_client_get_performance_support (f->client), ==, STEVE_FEATURE_NOT_OFFERED);
+    g_assert_cmpint (steve_client_get_state (f->client), ==, STEVE_CLIENT_CONNECTED);
+  }
+  {
+    /* a device error keeps its specific meaning */
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GAsyncResult) r2 = NULL;
+
+    steve_sim_set_faults (f->sim, STEVE_SIM_FAULT_UNCALIBRATED);
+    steve_client_odrive_action_async (f->client, STEVE_ODRIVE_ACTION_DISABLE, 0, NULL, result_cb, &r2);
+    g_assert_true (steve_client_odrive_action_finish (f->client, wait_result (&r2), NULL));
+    steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &r);
+    g_assert_false (steve_client_control_finish (f->client, wait_result (&r), NULL, &error));
+    g_assert_error (error, STEVE_ERROR, STEVE_ERROR_START_FAILED);
+    g_assert_nonnull (strstr (error->message, "closed-loop"));
+  }
+
+  {
+    SteveRttStats rtt;
+
+    steve_client_get_rtt_stats (f->client, &rtt);
+    g_assert_cmpuint (rtt.count, >=, 10);
+    g_assert_cmpfloat (rtt.mean_ms, >, 0);
+    g_assert_cmpfloat (rtt.max_ms, >=, rtt.last_ms);
+  }
+
+  g_signal_handlers_disconnect_by_data (f->client, pair);
+}
+
+static void
+test_documented (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) r = NULL;
+  g_autoptr(GAsyncResult) p = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SteveConfig) after = NULL;
+  g_autoptr(StevePerformance) perf = NULL;
+  SteveConfig update = { { 0 }, 0 };
+  SteveConfig sim_config;
+
+  g_assert_cmpint (steve_client_get_dialect (f->client), ==, STEVE_DIALECT_DOCUMENTED);
+  g_assert_cmpfloat (steve_client_get_device_config (f->client)->values[STEVE_FIELD_DEGREES_PER_TURN], ==, 360);
+
+  steve_config_set (&update, STEVE_FIELD_OPEN_POS, 120);
+  steve_config_set (&update, STEVE_FIELD_DEGREES_PER_TURN, 180);
+  steve_client_set_config_async (f->client, &update, NULL, result_cb, &r);
+  after = steve_client_set_config_finish (f->client, wait_result (&r), &error);
+  g_assert_no_error (error);
+  steve_sim_get_config (f->sim, &sim_config);
+  g_assert_cmpfloat (sim_config.values[STEVE_FIELD_OPEN_POS], ==, 120);
+  g_assert_cmpfloat (sim_config.values[STEVE_FIELD_DEGREES_PER_TURN], ==, 180);
+
+  steve_client_get_performance_async (f->client, NULL, result_cb, &p);
+  perf = steve_client_get_performance_finish (f->client, wait_result (&p), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (steve_client_get_performance_support (f->client), ==, STEVE_FEATURE_OFFERED);
+}
+
+static void
+lost_cb (SteveClient  *client,
+         const GError *error,
+         gpointer      user_data)
+{
+  gint64 *when = user_data;
+  *when = g_get_monotonic_time ();
+}
+
+static void
+restored_cb (SteveClient *client,
+             gpointer     user_data)
+{
+  gint64 *when = user_data;
+  *when = g_get_monotonic_time ();
+}
+
+static gboolean
+sim_up (gpointer data)
+{
+  return steve_sim_is_up (data);
+}
+
+static void
+test_reconnect (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) r = NULL;
+  g_autoptr(GAsyncResult) during = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SteveConfig) config = NULL;
+  gint64 lost = 0, restored = 0, up;
+
+  g_signal_connect (f->client, "connection-lost", G_CALLBACK (lost_cb), &lost);
+  g_signal_connect (f->client, "connection-restored", G_CALLBACK (restored_cb), &restored);
+
+  steve_sim_restart (f->sim, 1500);
+  steve_test_sleep_ms (100);
+
+  /* a request finds the device gone */
+  steve_client_get_config_async (f->client, NULL, result_cb, &r);
+  wait_state (f->client, STEVE_CLIENT_RECONNECTING, 3000);
+  g_assert_cmpint (lost, >, 0);
+
+  /* control is not held back for later */
+  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &during);
+  g_assert_false (steve_client_control_finish (f->client, wait_result (&during), NULL, &error));
+  g_assert_error (error, STEVE_ERROR, STEVE_ERROR_CONNECTION);
+  g_clear_error (&error);
+
+  g_assert_true (steve_test_wait_for (sim_up, f->sim, 5000));
+  up = g_get_monotonic_time ();
+
+  /* the queued GET completes once the device is back */
+  config = steve_client_get_config_finish (f->client, wait_result (&r), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  wait_state (f->client, STEVE_CLIENT_CONNECTED, 3000);
+  g_assert_cmpint (restored, >, 0);
+  /* back within a second of the device */
+  g_assert_cmpint (restored - up, <=, 1100 * 1000);
+
+  g_signal_handlers_disconnect_by_data (f->client, &lost);
+  g_signal_handlers_disconnect_by_data (f->client, &restored);
+}
+
+typedef struct
+{
+  SteveClient *client;
+  guint        ok;
+  guint        wrong_thread;
+  GThread     *self;
+} ThreadData;
+
+static void
+thread_status_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  ThreadData *d = user_data;
+  g_autoptr(SteveStatus) s = steve_client_get_status_finish (STEVE_CLIENT (source), result, NULL);
+
+  if (g_thread_self () != d->self)
+    d->wrong_thread++;
+  if (s)
+    d->ok++;
+}
+
+static void
+thread_config_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  ThreadData *d = user_data;
+  g_autoptr(SteveConfig) c = steve_client_set_config_finish (STEVE_CLIENT (source), result, NULL);
+
+  if (g_thread_self () != d->self)
+    d->wrong_thread++;
+  if (c)
+    d->ok++;
+}
+
+static gpointer
+caller_thread (gpointer data)
+{
+  ThreadData *d = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  d->self = g_thread_self ();
+
+  for (guint i = 0; i < 50; i++)
+    {
+      SteveConfig update = { { 0 }, 0 };
+
+      steve_client_get_status_async (d->client, NULL, thread_status_cb, d);
+      steve_config_set (&update, STEVE_FIELD_WALL_DAMPING, 0.1 + (i % 10) * 0.01);
+      steve_client_set_config_async (d->client, &update, NULL, thread_config_cb, d);
+    }
+
+  while (d->ok < 100)
+    g_main_context_iteration (context, TRUE);
+
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+/* Several threads use one client at once, with no lock of their own:
+ * every call completes, in the calling thread's context. */
+static void
+test_threads (Fixture       *f,
+              gconstpointer  data)
+{
+  ThreadData d[4];
+  GThread *threads[4];
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      d[i] = (ThreadData) { f->client, 0, 0, NULL };
+      threads[i] = g_thread_new ("caller", caller_thread, &d[i]);
+    }
+
+  /* the owner thread keeps its loop running for the client */
+  for (;;)
+    {
+      guint done = 0;
+
+      g_main_context_iteration (NULL, FALSE);
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        done += d[i].ok;
+      if (done == 400)
+        break;
+      g_usleep (200);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_cmpuint (d[i].ok, ==, 100);
+      g_assert_cmpuint (d[i].wrong_thread, ==, 0);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -230,7 +869,18 @@ main (int   argc,
   g_test_add_func ("/client/connect", test_connect);
   g_test_add_func ("/client/auth-failed", test_auth_failed);
   g_test_add_func ("/client/refused", test_refused);
-  g_test_add ("/client/coalescing", Fixture, NULL, fixture_setup, test_coalescing, fixture_teardown);
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/client/coalescing", test_coalescing);
+  ADD ("/client/timeout", test_timeout);
+  ADD ("/client/5xx", test_5xx);
+  ADD ("/client/estop-overtakes", test_estop_overtakes);
+  ADD ("/client/validation", test_validation);
+  ADD ("/client/endpoints", test_endpoints);
+  ADD ("/client/reconnect", test_reconnect);
+  ADD ("/client/threads", test_threads);
+#undef ADD
+  g_test_add ("/client/documented", Fixture, GINT_TO_POINTER (STEVE_DIALECT_DOCUMENTED),
+              fixture_setup, test_documented, fixture_teardown);
 
   return g_test_run ();
 }

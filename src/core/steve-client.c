@@ -20,7 +20,8 @@
  * still-queued config update is merged into it field by field, latest value
  * winning, so a slider at 120 events/s costs at most one request in flight
  * plus one pending, and the last value is always applied. The emergency
- * stop never queues: it goes out at once on a session of its own.
+ * stop never queues: a worker thread sends it at once on a connection of
+ * its own, without waiting for this thread's main loop.
  *
  * Failures
  * --------
@@ -40,6 +41,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
@@ -47,6 +50,7 @@
 #include "steve-client.h"
 #include "steve-enums.h"
 #include "steve-error.h"
+#include "steve-field.h"
 
 #define BACKOFF_MIN_MS         250
 #define BACKOFF_MAX_MS         5000
@@ -104,7 +108,6 @@ struct _SteveClient
 
   GMainContext     *context;
   SoupSession      *session;
-  SoupSession      *estop_session;
 
   SteveClientState  state;
   GError           *last_error;
@@ -1180,6 +1183,10 @@ steve_client_set_config_async (SteveClient         *self,
 
   op = op_new (self, OP_SET_CONFIG, "POST", "/api/v1/config", TRUE);
   op->update = *update;
+  /* what the device will hold is what goes on the wire */
+  for (guint i = 0; i < STEVE_N_FIELDS; i++)
+    if (steve_config_has (&op->update, i))
+      op->update.values[i] = steve_field_round (i, op->update.values[i]);
   submit (self, op, new_task (self, cancellable, callback, user_data, steve_client_set_config_async));
 }
 
@@ -1379,98 +1386,135 @@ steve_client_stream_finish (SteveClient   *self,
 
 /* ------------------------------------------------------------------ emergency stop */
 
+/* The e-stop does not go through libsoup or the owner's main loop: a
+ * worker thread opens its own TCP connection and writes the request with
+ * blocking I/O. So it leaves at once even when the owner thread is busy,
+ * and it never waits behind anything queued. */
+
 typedef struct
 {
-  SoupMessage *msg;
-  guint        attempt;
+  char  *host;
+  guint  port;
+  char  *request;
 } EstopData;
 
 static void
 estop_data_free (EstopData *d)
 {
-  g_clear_object (&d->msg);
+  g_free (d->host);
+  g_free (d->request);
   g_free (d);
 }
 
-static void estop_send (GTask *task);
-
-static void
-estop_done (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+static GError *
+estop_exchange (EstopData     *d,
+                GCancellable  *cancellable)
 {
-  g_autoptr(GTask) task = user_data;
-  SteveClient *self = g_task_get_source_object (task);
-  EstopData *d = g_task_get_task_data (task);
+  g_autoptr(GSocketClient) connector = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GByteArray) answer = g_byte_array_new ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  gsize len = 0;
-  const char *body;
+  GSocket *socket;
+  const char *text, *head_end, *body;
   guint status;
+  gsize done = 0;
 
-  if (bytes == NULL)
+  g_socket_client_set_timeout (connector, ESTOP_TIMEOUT_S);
+  conn = g_socket_client_connect_to_host (connector, d->host, (guint16) d->port, cancellable, &error);
+  if (conn == NULL)
+    return g_error_new (STEVE_ERROR, STEVE_ERROR_CONNECTION,
+                        _("The emergency stop could not be sent to %s:%u: %s"), d->host, d->port, error->message);
+
+  socket = g_socket_connection_get_socket (conn);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  g_socket_set_timeout (socket, ESTOP_TIMEOUT_S);
+
+  while (done < strlen (d->request))
     {
-      /* one immediate second try: latching the estop twice is harmless */
-      if (d->attempt < 2 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          estop_send (g_steal_pointer (&task));
-          return;
-        }
-      g_task_return_error (task, g_error_new (STEVE_ERROR, STEVE_ERROR_CONNECTION,
-                                              _("The emergency stop could not be sent to %s:%u: %s"),
-                                              self->host, self->port, error->message));
-      return;
+      gssize n = g_socket_send (socket, d->request + done, strlen (d->request) - done, cancellable, &error);
+
+      if (n < 0)
+        return g_error_new (STEVE_ERROR, STEVE_ERROR_CONNECTION,
+                            _("The emergency stop could not be sent to %s:%u: %s"), d->host, d->port, error->message);
+      done += (gsize) n;
     }
 
-  status = soup_message_get_status (d->msg);
-  body = g_bytes_get_data (bytes, &len);
+  /* the device answers and closes */
+  for (;;)
+    {
+      guint8 buf[1024];
+      gssize n = g_socket_receive (socket, (char *) buf, sizeof buf, cancellable, &error);
+
+      if (n < 0)
+        return g_error_new (STEVE_ERROR, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
+                                           ? STEVE_ERROR_TIMEOUT : STEVE_ERROR_CONNECTION,
+                            _("The emergency stop was sent to %s:%u, but its answer did not arrive: %s"),
+                            d->host, d->port, error->message);
+      if (n == 0)
+        break;
+      g_byte_array_append (answer, buf, (guint) n);
+      if (answer->len > 16 * 1024)
+        break;
+    }
+
+  g_byte_array_append (answer, (const guint8 *) "", 1);
+  text = (const char *) answer->data;
+  head_end = strstr (text, "\r\n\r\n");
+  if (!g_str_has_prefix (text, "HTTP/1.") || strlen (text) < 12 || head_end == NULL)
+    return g_error_new (STEVE_ERROR, STEVE_ERROR_PROTOCOL,
+                        _("The device at %s:%u answered the emergency stop with something that is not HTTP."),
+                        d->host, d->port);
+
+  status = (guint) g_ascii_strtoull (text + 9, NULL, 10);
+  body = head_end + 4;
 
   if (status != SOUP_STATUS_OK)
     {
       g_autofree char *code = NULL;
       g_autoptr(GError) device_error = NULL;
 
-      steve_parse_error_body (body, (gssize) len, &code);
+      steve_parse_error_body (body, -1, &code);
       device_error = steve_device_error_new (status, code);
-      g_task_return_new_error (task, STEVE_ERROR, device_error->code,
-                               _("The device refused the emergency stop: %s"), device_error->message);
-      return;
+      return g_error_new (STEVE_ERROR, device_error->code,
+                          _("The device refused the emergency stop: %s"), device_error->message);
     }
 
-  if (!steve_parse_ok_reply (body, (gssize) len, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  if (!steve_parse_ok_reply (body, -1, &error))
+    return g_steal_pointer (&error);
 
-  g_task_return_boolean (task, TRUE);
+  return NULL;
 }
 
 static void
-estop_send (GTask *task)
+estop_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
 {
-  SteveClient *self = g_task_get_source_object (task);
-  EstopData *d = g_task_get_task_data (task);
-  g_autofree char *body = steve_build_odrive_request (STEVE_ODRIVE_ACTION_ESTOP, 0, NULL);
+  EstopData *d = task_data;
+  GError *error = estop_exchange (d, cancellable);
 
-  d->attempt++;
-  g_clear_object (&d->msg);
-  d->msg = build_message (self, "POST", "/api/v1/odrive", body);
-  soup_message_set_priority (d->msg, SOUP_MESSAGE_PRIORITY_VERY_HIGH);
-  soup_session_send_and_read_async (self->estop_session, d->msg, G_PRIORITY_HIGH,
-                                    NULL, estop_done, task);
+  /* one immediate second try if the connection failed: latching the
+   * estop twice is harmless */
+  if (error != NULL && error->code == STEVE_ERROR_CONNECTION &&
+      !g_cancellable_is_cancelled (cancellable))
+    {
+      g_clear_error (&error);
+      error = estop_exchange (d, cancellable);
+    }
+
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static gboolean
-estop_in_owner (gpointer data)
+drop_config_updates (gpointer data)
 {
-  GTask *task = data;
-  SteveClient *self = g_task_get_source_object (task);
+  SteveClient *self = data;
   g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                      _("Cancelled by the emergency stop."));
-
-  /* out first, then tidy up */
-  estop_send (task);
 
   for (GList *l = self->queue.head; l;)
     {
@@ -1492,10 +1536,11 @@ estop_in_owner (gpointer data)
 /**
  * steve_client_estop_async:
  *
- * Sends the ODrive emergency stop at once, on a connection of its own,
- * ahead of anything queued and even while another request is in flight;
- * then drops every config update still waiting. The valve reaches its
- * error state at the device's next heartbeat check (≈ 100 ms).
+ * Sends the ODrive emergency stop at once, from a worker thread on a
+ * connection of its own: ahead of anything queued, while another request
+ * is in flight, and even while the owner thread is busy. Config updates
+ * still waiting are dropped. The valve reaches its error state at the
+ * device's next heartbeat check (≈ 100 ms). Any thread.
  */
 void
 steve_client_estop_async (SteveClient         *self,
@@ -1503,13 +1548,32 @@ steve_client_estop_async (SteveClient         *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  GTask *task;
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *body = steve_build_odrive_request (STEVE_ODRIVE_ACTION_ESTOP, 0, NULL);
+  EstopData *d;
 
   g_return_if_fail (STEVE_IS_CLIENT (self));
 
+  d = g_new0 (EstopData, 1);
+  d->host = g_strdup (self->host);
+  d->port = self->port;
+  d->request = g_strdup_printf ("POST /api/v1/odrive HTTP/1.1\r\n"
+                                "Host: %s:%u\r\n"
+                                "X-API-Key: %s\r\n"
+                                "Content-Type: application/json\r\n"
+                                "Content-Length: %zu\r\n"
+                                "Connection: close\r\n"
+                                "\r\n%s",
+                                self->host, self->port, self->api_key, strlen (body), body);
+
   task = new_task (self, cancellable, callback, user_data, steve_client_estop_async);
-  g_task_set_task_data (task, g_new0 (EstopData, 1), (GDestroyNotify) estop_data_free);
-  g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, estop_in_owner, task, NULL);
+  g_task_set_task_data (task, d, (GDestroyNotify) estop_data_free);
+  g_task_set_name (task, "[steve] emergency stop");
+  g_task_set_priority (task, G_PRIORITY_HIGH);
+  g_task_run_in_thread (task, estop_thread);
+
+  g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, drop_config_updates,
+                              g_object_ref (self), g_object_unref);
 }
 
 gboolean
@@ -1647,10 +1711,6 @@ steve_client_constructed (GObject *object)
                                                  "max-conns-per-host", 1,
                                                  "user-agent", agent,
                                                  NULL);
-  self->estop_session = soup_session_new_with_options ("timeout", ESTOP_TIMEOUT_S,
-                                                       "idle-timeout", 1,
-                                                       "user-agent", agent,
-                                                       NULL);
 }
 
 static void
@@ -1666,10 +1726,7 @@ steve_client_dispose (GObject *object)
   clear_source (&self->retry_source);
   if (self->session)
     soup_session_abort (self->session);
-  if (self->estop_session)
-    soup_session_abort (self->estop_session);
   g_clear_object (&self->session);
-  g_clear_object (&self->estop_session);
 
   G_OBJECT_CLASS (steve_client_parent_class)->dispose (object);
 }

@@ -214,7 +214,9 @@ steve_recorder_start (SteveRecorder             *self,
   g_free (self->journal_path);
   self->journal_path = g_strdup (journal_path);
   self->streamer = g_object_ref (streamer);
-  self->sink_id = steve_streamer_add_raw_sink (streamer, &sink_funcs, g_object_ref (self), g_object_unref);
+  /* no reference: dispose removes the sink, and removing waits for a
+   * running sink call to return */
+  self->sink_id = steve_streamer_add_raw_sink (streamer, &sink_funcs, self, NULL);
 
   self->flush_source = g_timeout_source_new (FLUSH_PERIOD_US / 1000);
   g_source_set_static_name (self->flush_source, "[steve] journal flush");
@@ -324,6 +326,7 @@ steve_recorder_get_stats (SteveRecorder      *self,
   g_mutex_lock (&self->lock);
   if (self->recording)
     {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
       guint n;
 
       steve_recording_get_samples (self->recording, &n);
@@ -331,8 +334,7 @@ steve_recorder_get_stats (SteveRecorder      *self,
       stats->gaps = steve_recording_get_gap_count (self->recording);
       stats->gap_ms = steve_recording_get_gap_ms (self->recording);
       stats->config_changes = steve_recording_count_events (self->recording, STEVE_RECORDING_EVENT_CONFIG_CHANGE);
-      stats->duration_s = g_date_time_difference (g_date_time_new_now_utc (),
-                                                  steve_recording_get_info (self->recording)->start_time) / 1e6;
+      stats->duration_s = g_date_time_difference (now, steve_recording_get_info (self->recording)->start_time) / 1e6;
     }
   stats->journal_bytes = self->journal_bytes + self->pending->len;
   stats->journal_failed = self->journal_failed;
@@ -421,6 +423,9 @@ steve_recorder_dispose (GObject *object)
 {
   SteveRecorder *self = STEVE_RECORDER (object);
 
+  if (self->streamer && self->sink_id)
+    steve_streamer_remove_raw_sink (self->streamer, self->sink_id);
+  self->sink_id = 0;
   g_clear_object (&self->recording);
   g_clear_object (&self->streamer);
   if (self->flush_source)

@@ -582,11 +582,22 @@ commit_temp (const char  *tmp,
              const char  *path,
              GError     **error)
 {
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd;
+
   if (g_rename (tmp, path) != 0)
     {
       int saved = errno;
       g_unlink (tmp);
       return io_error (error, path, saved);
+    }
+
+  /* make the new name itself durable */
+  fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd >= 0)
+    {
+      fsync (fd);
+      close (fd);
     }
   return TRUE;
 }
@@ -1115,10 +1126,15 @@ write_hdf5_locked (SteveRecording  *self,
 {
   g_autofree char *meta = steve_recording_metadata_to_json (self);
   hsize_t n = self->samples->len;
-  hid_t file, group, space, str_type, attr_space, attr;
+  hid_t fapl, file, group, space, str_type, attr_space, attr;
   gboolean ok = TRUE;
 
-  file = H5Fcreate (tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  /* The metadata attribute outgrows 64 KiB when there are many events:
+   * only the 1.8 file format (dense attribute storage) can hold that. */
+  fapl = H5Pcreate (H5P_FILE_ACCESS);
+  H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+  file = H5Fcreate (tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose (fapl);
   if (file < 0)
     return hdf5_failed (error, path, _("create"));
 
@@ -1642,6 +1658,12 @@ steve_recording_load (const char  *path,
   gboolean ok;
 
   g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("“%s” does not exist."), path);
+      return NULL;
+    }
 
   if (!steve_recording_format_from_path (path, &format))
     {

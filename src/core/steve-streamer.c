@@ -78,6 +78,8 @@ typedef struct
   SteveSample  prev;
   gboolean     have_last;          /* last sample of the previous connection */
   SteveSample  last;
+  gint64       boot_us;            /* host time of the device's boot (min of host − device time) */
+  gint64       last_boot_us;       /* the same for the previous connection */
   guint        conn_interval;
   gboolean     skip_gap_check;
   gboolean     got_hello;
@@ -302,6 +304,10 @@ request_ensure_streaming (SteveStreamer *self)
                                 g_object_ref (self), g_object_unref);
 }
 
+/* A reboot moves the device's boot instant (in host time) by at least the
+ * downtime; a mere reconnection moves it by no more than the latency. */
+#define REBOOT_THRESHOLD_US (100 * 1000)
+
 static void
 push_event (Worker               *w,
             SteveStreamEventKind  kind,
@@ -329,13 +335,17 @@ push_event (Worker               *w,
       double span_ms;
 
       e.device_restarted = to->timestamp_ms < from->timestamp_ms;
+      if (kind == STEVE_STREAM_EVENT_RECONNECT_GAP && w->last_boot_us != 0)
+        e.device_restarted = e.device_restarted ||
+          ABS ((to->host_time_us - (gint64) to->timestamp_ms * 1000) - w->last_boot_us) > REBOOT_THRESHOLD_US;
       if (kind == STEVE_STREAM_EVENT_GAP || !e.device_restarted)
         span_ms = (double) (guint32) (to->timestamp_ms - from->timestamp_ms);
       else
         span_ms = (to->host_time_us - from->host_time_us) / 1000.0;
 
       e.duration_ms = MAX (0.0, span_ms - interval);
-      e.missing = (guint64) MAX (0.0, floor (span_ms / interval + 0.5) - 1);
+      /* samples due strictly between the two that arrived */
+      e.missing = (guint64) MAX (0.0, ceil (span_ms / interval - 1e-9) - 1);
     }
 
   g_array_append_val (w->events, e);
@@ -363,6 +373,13 @@ handle_sample (SteveStreamer *self,
       push_event (w, STEVE_STREAM_EVENT_RECONNECT_GAP, &w->last, s, interval);
       w->have_last = FALSE;
     }
+
+  {
+    gint64 boot = s->host_time_us - (gint64) s->timestamp_ms * 1000;
+
+    if (w->boot_us == 0 || boot < w->boot_us)
+      w->boot_us = boot;
+  }
 
   w->prev = *s;
   w->have_prev = TRUE;
@@ -678,7 +695,9 @@ run_connection (SteveStreamer *self,
     {
       w->last = w->prev;
       w->have_last = TRUE;
+      w->last_boot_us = w->boot_us;
     }
+  w->boot_us = 0;
   if (w->got_hello)
     {
       push_event (w, STEVE_STREAM_EVENT_DISCONNECTED, w->have_prev ? &w->prev : NULL, NULL, 0);
@@ -946,6 +965,29 @@ steve_streamer_start (SteveStreamer *self)
     start_worker (self);
 }
 
+/* Cancels the worker and waits for it. @notify: tell the owner (not from
+ * dispose: the idle would take a new reference on a dying object). */
+static void
+stop_worker (SteveStreamer *self,
+             gboolean       notify)
+{
+  if (self->cancellable == NULL)
+    return;
+
+  g_cancellable_cancel (self->cancellable);
+
+  g_mutex_lock (&self->lock);
+  while (self->worker_running)
+    g_cond_wait (&self->cond, &self->lock);
+  if (self->state != STEVE_STREAMER_STOPPED)
+    {
+      self->state = STEVE_STREAMER_STOPPED;
+      if (notify)
+        schedule_ui_locked (self);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
 /**
  * steve_streamer_stop:
  *
@@ -958,17 +1000,7 @@ steve_streamer_stop (SteveStreamer *self)
 {
   g_return_if_fail (STEVE_IS_STREAMER (self));
 
-  if (self->cancellable == NULL)
-    return;
-
-  g_cancellable_cancel (self->cancellable);
-
-  g_mutex_lock (&self->lock);
-  while (self->worker_running)
-    g_cond_wait (&self->cond, &self->lock);
-  self->state = STEVE_STREAMER_STOPPED;
-  schedule_ui_locked (self);
-  g_mutex_unlock (&self->lock);
+  stop_worker (self, TRUE);
 }
 
 SteveStreamerState
@@ -1097,7 +1129,7 @@ steve_streamer_dispose (GObject *object)
 {
   SteveStreamer *self = STEVE_STREAMER (object);
 
-  steve_streamer_stop (self);
+  stop_worker (self, FALSE);
 
   if (self->client && self->restored_id)
     g_clear_signal_handler (&self->restored_id, self->client);

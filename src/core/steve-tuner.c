@@ -56,7 +56,8 @@ struct _SteveTuner
   GArray         *undo;        /* Change */
   GArray         *redo;        /* Change */
   GArray         *snapshots;   /* Snapshot */
-  guint           history_suppress;
+  guint32         user_fields; /* edited values set by the user, not yet seen on the device */
+  guint           history_suppress;  /* undo/redo requests not finished yet */
   gulong          config_id;
   gulong          applied_id;
   GCancellable   *cancellable;
@@ -116,8 +117,20 @@ notify_state (SteveTuner *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_REDO]);
 }
 
+/* Edits the device now holds are no longer the user's to keep. */
+static void
+forget_confirmed_edits (SteveTuner *self)
+{
+  for (guint i = 0; i < STEVE_N_FIELDS; i++)
+    if (steve_config_has (&self->device, i) && !differs (self, i))
+      self->user_fields &= ~STEVE_FIELD_BIT (i);
+}
+
 /* The client learned a new device config: follow it where the user has
- * not edited, keep the edits elsewhere. */
+ * not edited, keep the edits elsewhere. An edit counts as the user's until
+ * the device holds that very value, even when it equals what the device
+ * had before (a slider moved away and back while the first value was on
+ * its way). */
 static void
 on_device_config (SteveClient *client,
                   GParamSpec  *pspec,
@@ -131,9 +144,8 @@ on_device_config (SteveClient *client,
 
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
     {
-      gboolean was_clean = !steve_config_has (&self->edited, i) ||
-                           !steve_config_has (&old_device, i) ||
-                           steve_field_round (i, self->edited.values[i]) == steve_field_round (i, old_device.values[i]);
+      gboolean was_clean = !(self->user_fields & STEVE_FIELD_BIT (i)) ||
+                           !steve_config_has (&self->edited, i);
 
       if (!is_editable (i))
         continue;
@@ -150,6 +162,7 @@ on_device_config (SteveClient *client,
         emit_changed (self, i);
     }
 
+  forget_confirmed_edits (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
 }
 
@@ -163,6 +176,9 @@ on_config_applied (SteveClient       *client,
   guint32 fields = 0;
   Change change;
 
+  /* a value sent again unchanged does not notify device-config */
+  forget_confirmed_edits (self);
+
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
     if (steve_config_has (after, i) && !steve_config_field_equal (before, after, i))
       fields |= STEVE_FIELD_BIT (i);
@@ -172,11 +188,10 @@ on_config_applied (SteveClient       *client,
   if (fields == 0)
     return;
 
+  /* undo or redo at work: not a new change. Counted per request, not
+   * per emission: the client merges queued updates into one request. */
   if (self->history_suppress > 0)
-    {
-      self->history_suppress--;
-      return;
-    }
+    return;
 
   /* a drag of the same slider is one step */
   if (self->undo->len > 0)
@@ -205,11 +220,10 @@ on_config_applied (SteveClient       *client,
 }
 
 static void
-set_config_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+report_set_config (SteveTuner   *self,
+                   GObject      *source,
+                   GAsyncResult *result)
 {
-  g_autoptr(SteveTuner) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(SteveConfig) config = steve_client_set_config_finish (STEVE_CLIENT (source), result, &error);
 
@@ -219,14 +233,43 @@ set_config_done (GObject      *source,
 }
 
 static void
+set_config_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SteveTuner) self = user_data;
+
+  report_set_config (self, source, result);
+}
+
+/* An undo or redo request finished (its config-applied, if any, came
+ * before): changes are the user's again. */
+static void
+history_set_config_done (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(SteveTuner) self = user_data;
+
+  g_assert (self->history_suppress > 0);
+  self->history_suppress--;
+  report_set_config (self, source, result);
+}
+
+static void
 send_update (SteveTuner        *self,
-             const SteveConfig *update)
+             const SteveConfig *update,
+             gboolean           history)
 {
   if (update->present == 0)
     return;
 
+  if (history)
+    self->history_suppress++;
+
   steve_client_set_config_async (self->client, update, self->cancellable,
-                                 set_config_done, g_object_ref (self));
+                                 history ? history_set_config_done : set_config_done,
+                                 g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------ public */
@@ -366,13 +409,16 @@ steve_tuner_set_values (SteveTuner         *self,
 
         steve_config_set (&self->edited, i, v);
         steve_config_set (&update, i, v);
+        self->user_fields |= STEVE_FIELD_BIT (i);
         emit_changed (self, i);
       }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
 
   if (self->mode == STEVE_TUNER_MODE_LIVE)
-    send_update (self, &update);
+    send_update (self, &update, FALSE);
+  else
+    forget_confirmed_edits (self);  /* nothing on its way: back to the device's value is no edit */
 
   return TRUE;
 }
@@ -407,7 +453,7 @@ steve_tuner_apply (SteveTuner *self)
     if (differs (self, i))
       steve_config_set (&update, i, self->edited.values[i]);
 
-  send_update (self, &update);
+  send_update (self, &update, FALSE);
 }
 
 void
@@ -420,6 +466,7 @@ steve_tuner_revert (SteveTuner *self,
     steve_config_set (&self->edited, field, self->device.values[field]);
   else
     steve_config_unset (&self->edited, field);
+  self->user_fields &= ~STEVE_FIELD_BIT (field);
 
   emit_changed (self, field);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
@@ -433,6 +480,7 @@ steve_tuner_revert_all (SteveTuner *self)
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
     if (is_editable (i) && differs (self, i))
       steve_tuner_revert (self, i);
+  self->user_fields = 0;
 }
 
 static void
@@ -489,6 +537,7 @@ steve_tuner_apply_preset (SteveTuner *self,
 
   /* the preset replaces everything: follow the device afterwards */
   self->edited = self->device;
+  self->user_fields = 0;
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
     emit_changed (self, i);
 
@@ -564,11 +613,11 @@ apply_fields (SteveTuner        *self,
       {
         steve_config_set (&update, i, values->values[i]);
         steve_config_set (&self->edited, i, values->values[i]);
+        self->user_fields |= STEVE_FIELD_BIT (i);
         emit_changed (self, i);
       }
 
-  self->history_suppress++;
-  send_update (self, &update);
+  send_update (self, &update, TRUE);
 }
 
 /**
