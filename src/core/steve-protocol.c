@@ -1754,3 +1754,166 @@ steve_build_stream_request (gboolean   start,
 
   return g_strdup_printf ("{\"action\":\"start\",\"interval_ms\":%u}", interval_ms);
 }
+
+/* ------------------------------------------------------------------ preset files */
+
+#define PRESET_FILE_FORMAT "steve-tuner-presets"
+
+/**
+ * steve_presets_to_json:
+ * @presets: (element-type StevePreset): the presets to share
+ *
+ * Returns: (transfer full): a preset file, so a lab can share a set of feels
+ */
+char *
+steve_presets_to_json (GPtrArray *presets)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new_immutable ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (presets != NULL, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, PRESET_FILE_FORMAT);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, 1);
+  json_builder_set_member_name (b, "presets");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < presets->len; i++)
+    {
+      const StevePreset *p = g_ptr_array_index (presets, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "index");
+      json_builder_add_int_value (b, p->index);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, p->name ? p->name : "");
+      for (guint f = 0; f < G_N_ELEMENTS (preset_fields); f++)
+        if (steve_config_has (&p->config, preset_fields[f]))
+          {
+            json_builder_set_member_name (b, steve_field_info (preset_fields[f])->key_firmware);
+            json_builder_add_double_value (b, steve_field_round (preset_fields[f], p->config.values[preset_fields[f]]));
+          }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
+}
+
+/**
+ * steve_presets_from_json:
+ *
+ * Reads a preset file. Every preset must have a slot 0–3 (each at most
+ * once), a name the device accepts and all seven values within the hard
+ * limits; anything else is refused with an error naming the preset.
+ *
+ * Returns: (transfer full) (element-type StevePreset): the presets
+ */
+GPtrArray *
+steve_presets_from_json (const char  *data,
+                         gssize       len,
+                         GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) presets = g_ptr_array_new_with_free_func ((GDestroyNotify) steve_preset_free);
+  gboolean seen[STEVE_N_PRESETS] = { FALSE };
+  JsonNode *root;
+  JsonObject *obj;
+  JsonNode *list;
+  JsonArray *array;
+
+  if (!json_parser_load_from_data (parser, data, len, &local_error))
+    {
+      g_set_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
+                   _("The preset file is not valid JSON: %s"), local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root), "format", ""),
+                 PRESET_FILE_FORMAT) != 0)
+    {
+      g_set_error_literal (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
+                           _("This is not a Steve Tuner preset file."));
+      return NULL;
+    }
+  obj = json_node_get_object (root);
+
+  list = json_object_get_member (obj, "presets");
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list) || json_array_get_length (json_node_get_array (list)) == 0)
+    {
+      g_set_error_literal (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
+                           _("The preset file holds no presets."));
+      return NULL;
+    }
+  array = json_node_get_array (list);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autoptr(StevePreset) preset = NULL;
+      JsonObject *p;
+      gint64 index;
+      const char *name;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
+                       _("Preset %u of the file is not an object."), i + 1);
+          return NULL;
+        }
+      p = json_node_get_object (node);
+
+      index = json_object_get_int_member_with_default (p, "index", -1);
+      if (index < 0 || index >= STEVE_N_PRESETS || seen[index])
+        {
+          g_set_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
+                       _("Preset %u of the file needs its own slot from 0 to 3."), i + 1);
+          return NULL;
+        }
+      seen[index] = TRUE;
+
+      name = json_object_get_string_member_with_default (p, "name", "");
+      if (!steve_preset_name_is_valid (name, &local_error))
+        {
+          g_set_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
+                       _("Preset %u of the file: %s"), i + 1, local_error->message);
+          return NULL;
+        }
+
+      preset = steve_preset_new ((guint) index, name);
+      for (guint f = 0; f < G_N_ELEMENTS (preset_fields); f++)
+        {
+          const SteveFieldInfo *info = steve_field_info (preset_fields[f]);
+          JsonNode *v = json_object_get_member (p, info->key_firmware);
+
+          if (v == NULL || !JSON_NODE_HOLDS_VALUE (v) ||
+              (json_node_get_value_type (v) != G_TYPE_DOUBLE && json_node_get_value_type (v) != G_TYPE_INT64))
+            {
+              g_set_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
+                           _("Preset “%s” in the file has no valid %s."), name, _(info->label));
+              return NULL;
+            }
+          if (!steve_field_check_value (preset_fields[f], json_node_get_double (v), &local_error))
+            {
+              g_set_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
+                           _("Preset “%s” in the file: %s"), name, local_error->message);
+              return NULL;
+            }
+          steve_config_set (&preset->config, preset_fields[f], json_node_get_double (v));
+        }
+
+      g_ptr_array_add (presets, g_steal_pointer (&preset));
+    }
+
+  return g_steal_pointer (&presets);
+}

@@ -350,6 +350,11 @@ char *steve_build_odrive_request      (SteveOdriveAction   action,
 char *steve_build_stream_request      (gboolean            start,
                                        guint               interval_ms,
                                        GError            **error);
+char      *steve_presets_to_json           (GPtrArray          *presets);
+GPtrArray *steve_presets_from_json         (const char         *data,
+                                            gssize              len,
+                                            GError            **error);
+
 const char *steve_odrive_action_to_string (SteveOdriveAction action);
 gboolean    steve_odrive_action_needs_value (SteveOdriveAction action);
 
