@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "steve-error.h"
+#include "steve-json-private.h"
 #include "steve-field.h"
 #include "steve-protocol.h"
 
@@ -1839,7 +1840,7 @@ steve_presets_from_json (const char  *data,
 
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
-      g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root), "format", ""),
+      g_strcmp0 (steve_json_string (json_node_get_object (root), "format", ""),
                  PRESET_FILE_FORMAT) != 0)
     {
       g_set_error_literal (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
@@ -1873,7 +1874,7 @@ steve_presets_from_json (const char  *data,
         }
       p = json_node_get_object (node);
 
-      index = json_object_get_int_member_with_default (p, "index", -1);
+      index = steve_json_int (p, "index", -1);
       if (index < 0 || index >= STEVE_N_PRESETS || seen[index])
         {
           g_set_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
@@ -1882,7 +1883,7 @@ steve_presets_from_json (const char  *data,
         }
       seen[index] = TRUE;
 
-      name = json_object_get_string_member_with_default (p, "name", "");
+      name = steve_json_string (p, "name", "");
       if (!steve_preset_name_is_valid (name, &local_error))
         {
           g_set_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,

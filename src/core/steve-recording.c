@@ -27,6 +27,7 @@
 #include <hdf5.h>
 
 #include "steve-field.h"
+#include "steve-json-private.h"
 #include "steve-recording.h"
 
 #define JOURNAL_MAGIC "STEVE-JOURNAL 1"
@@ -350,7 +351,7 @@ read_event (JsonNode            *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     goto bad;
   obj = json_node_get_object (node);
-  type = json_object_get_string_member_with_default (obj, "type", "");
+  type = steve_json_string (obj, "type", "");
 
   if (g_str_equal (type, "config_change"))
     e->kind = STEVE_RECORDING_EVENT_CONFIG_CHANGE;
@@ -363,18 +364,18 @@ read_event (JsonNode            *node,
   else
     goto bad;
 
-  e->timestamp_ms = (guint32) json_object_get_int_member_with_default (obj, "timestamp_ms", 0);
-  e->host_time_us = json_object_get_int_member_with_default (obj, "host_time_us", 0);
-  e->from_timestamp_ms = (guint32) json_object_get_int_member_with_default (obj, "from_timestamp_ms", 0);
-  e->duration_ms = json_object_get_double_member_with_default (obj, "duration_ms", 0);
-  e->missing = (guint64) json_object_get_int_member_with_default (obj, "missing", 0);
-  e->device_restarted = json_object_get_boolean_member_with_default (obj, "device_restarted", FALSE);
+  e->timestamp_ms = (guint32) steve_json_int (obj, "timestamp_ms", 0);
+  e->host_time_us = steve_json_int (obj, "host_time_us", 0);
+  e->from_timestamp_ms = (guint32) steve_json_int (obj, "from_timestamp_ms", 0);
+  e->duration_ms = steve_json_double (obj, "duration_ms", 0);
+  e->missing = (guint64) steve_json_int (obj, "missing", 0);
+  e->device_restarted = steve_json_boolean (obj, "device_restarted", FALSE);
   read_config (json_object_get_member (obj, "before"), &e->before);
   read_config (json_object_get_member (obj, "after"), &e->after);
   if (json_object_has_member (obj, "label"))
-    e->label = g_strdup (json_object_get_string_member_with_default (obj, "label", ""));
+    e->label = g_strdup (steve_json_string (obj, "label", ""));
   else if (json_object_has_member (obj, "summary"))
-    e->label = g_strdup (json_object_get_string_member_with_default (obj, "summary", ""));
+    e->label = g_strdup (steve_json_string (obj, "summary", ""));
   return TRUE;
 
 bad:
@@ -500,7 +501,7 @@ apply_metadata (SteveRecording  *self,
     }
   obj = json_node_get_object (node);
 
-  if (g_strcmp0 (json_object_get_string_member_with_default (obj, "format", ""), FORMAT_NAME) != 0)
+  if (g_strcmp0 (steve_json_string (obj, "format", ""), FORMAT_NAME) != 0)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            _("This file was not written by Steve Tuner (its metadata has no “format” of a Steve Tuner recording)."));
@@ -508,17 +509,17 @@ apply_metadata (SteveRecording  *self,
     }
 
   g_free (self->info.device_host);
-  self->info.device_host = g_strdup (json_object_get_string_member_with_default (obj, "device_host", ""));
-  self->info.device_port = (guint) json_object_get_int_member_with_default (obj, "device_port", 0);
-  text = json_object_get_string_member_with_default (obj, "dialect", "");
+  self->info.device_host = g_strdup (steve_json_string (obj, "device_host", ""));
+  self->info.device_port = (guint) steve_json_int (obj, "device_port", 0);
+  text = steve_json_string (obj, "dialect", "");
   self->info.dialect = g_str_equal (text, "firmware") ? STEVE_DIALECT_FIRMWARE
                      : g_str_equal (text, "documented") ? STEVE_DIALECT_DOCUMENTED : STEVE_DIALECT_UNKNOWN;
-  self->info.interval_ms = (guint) json_object_get_int_member_with_default (obj, "interval_ms", 0);
+  self->info.interval_ms = (guint) steve_json_int (obj, "interval_ms", 0);
 
-  text = json_object_get_string_member_with_default (obj, "start_time", "");
+  text = steve_json_string (obj, "start_time", "");
   g_clear_pointer (&self->info.start_time, g_date_time_unref);
   self->info.start_time = g_date_time_new_from_iso8601 (text, NULL);
-  text = json_object_get_string_member_with_default (obj, "end_time", "");
+  text = steve_json_string (obj, "end_time", "");
   g_clear_pointer (&self->info.end_time, g_date_time_unref);
   self->info.end_time = text[0] ? g_date_time_new_from_iso8601 (text, NULL) : NULL;
 
@@ -991,7 +992,7 @@ sample_from_json (JsonObject  *o,
     return FALSE;
 
   *s = parsed.sample;
-  s->host_time_us = json_object_get_int_member_with_default (o, "host_time_us", 0);
+  s->host_time_us = steve_json_int (o, "host_time_us", 0);
   return TRUE;
 }
 

@@ -75,6 +75,10 @@ test_refused (void)
     { "{\"format\":\"steve-tuner-presets\",\"presets\":[{\"index\":1,\"name\":\"x\",\"viscous\":0.1,\"coulomb\":0.1,"
       "\"wall_stiffness\":1,\"wall_damping\":1,\"travel\":90,\"torque_limit\":5,\"smoothing\":0.001},"
       "{\"index\":1,\"name\":\"y\"}]}", "slot" },
+    /* Wrong member types are refused, not read as NULL or 0 (found by fuzz-rest). */
+    { "{\"format\":\"steve-tuner-presets\",\"presets\":[{\"index\":0,\"name\":90,\"torque_limit\":2}]}", "empty" },
+    { "{\"format\":\"steve-tuner-presets\",\"presets\":[{\"index\":\"0\",\"name\":\"x\"}]}", "slot" },
+    { "{\"format\":7,\"presets\":[{\"index\":0,\"name\":\"x\"}]}", "not a Steve Tuner preset file" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
