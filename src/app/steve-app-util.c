@@ -1,0 +1,184 @@
+/* steve-app-util.c — small helpers shared by the window and its pages
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "steve-app-util.h"
+
+/**
+ * steve_widget_show_toast:
+ *
+ * Shows @message in the nearest #AdwToastOverlay around @widget. Pages use
+ * this so they work inside the window and inside a test's bare window alike;
+ * with no overlay the message goes to the log instead of being lost.
+ */
+void
+steve_widget_show_toast (GtkWidget  *widget,
+                         const char *message)
+{
+  GtkWidget *overlay;
+  AdwToast *toast;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (message != NULL);
+
+  overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+  if (overlay == NULL)
+    {
+      g_message ("%s", message);
+      return;
+    }
+
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+}
+
+/* ------------------------------------------------------------------ file chooser */
+
+typedef struct
+{
+  GtkFileChooserNative *native;
+} ChooseData;
+
+static void
+choose_data_free (ChooseData *data)
+{
+  if (data->native)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (data->native));
+  g_clear_object (&data->native);
+  g_free (data);
+}
+
+static void
+on_chooser_response (GtkNativeDialog *dialog,
+                     int              response,
+                     GTask           *task)
+{
+  GtkFileChooser *chooser = GTK_FILE_CHOOSER (dialog);
+  g_autoptr(GFile) file = NULL;
+  GtkFileFilter *filter;
+  int index = -1;
+
+  if (response != GTK_RESPONSE_ACCEPT || (file = gtk_file_chooser_get_file (chooser)) == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               _("No file was chosen."));
+      g_object_unref (task);
+      return;
+    }
+
+  filter = gtk_file_chooser_get_filter (chooser);
+  if (filter != NULL)
+    {
+      g_autoptr(GListModel) filters = gtk_file_chooser_get_filters (chooser);
+
+      for (guint i = 0; i < g_list_model_get_n_items (filters); i++)
+        {
+          g_autoptr(GtkFileFilter) f = g_list_model_get_item (filters, i);
+
+          if (f == filter)
+            index = (int) i;
+        }
+    }
+
+  g_object_set_data (G_OBJECT (task), "type-index", GINT_TO_POINTER (index + 1));
+  g_task_return_pointer (task, g_steal_pointer (&file), g_object_unref);
+  g_object_unref (task);
+}
+
+/**
+ * steve_choose_file_async:
+ * @widget: a widget in the window the chooser belongs to
+ * @types: (array length=n_types): the file types offered, first selected
+ *
+ * Asks for a file with the platform's file chooser (the document portal
+ * inside the Flatpak, so the app needs no file-system permission). For
+ * %STEVE_FILE_SAVE, @suggested_name is prefilled. The finish function gives
+ * the file and which of @types was selected (-1 when none was).
+ */
+void
+steve_choose_file_async (GtkWidget           *widget,
+                         SteveFileMode        mode,
+                         const char          *title,
+                         const char          *accept_label,
+                         const char          *suggested_name,
+                         const SteveFileType *types,
+                         guint                n_types,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  GtkRoot *root = widget ? gtk_widget_get_root (widget) : NULL;
+  GTask *task;
+  ChooseData *data;
+
+  task = g_task_new (widget, NULL, callback, user_data);
+  g_task_set_source_tag (task, steve_choose_file_async);
+
+  data = g_new0 (ChooseData, 1);
+  data->native = gtk_file_chooser_native_new (title,
+                                              GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                              mode == STEVE_FILE_SAVE ? GTK_FILE_CHOOSER_ACTION_SAVE
+                                                                      : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                              accept_label, NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (data->native), TRUE);
+  g_task_set_task_data (task, data, (GDestroyNotify) choose_data_free);
+
+  for (guint i = 0; i < n_types; i++)
+    {
+      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, types[i].name);
+      gtk_file_filter_add_pattern (filter, types[i].pattern);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (data->native), filter);
+      if (i == 0)
+        gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (data->native), filter);
+    }
+
+  if (mode == STEVE_FILE_SAVE && suggested_name != NULL)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (data->native), suggested_name);
+
+  g_signal_connect (data->native, "response", G_CALLBACK (on_chooser_response), task);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (data->native));
+}
+
+GFile *
+steve_choose_file_finish (GAsyncResult  *result,
+                          int           *type_index,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  if (type_index != NULL)
+    *type_index = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "type-index")) - 1;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ formatting */
+
+char *
+steve_format_bytes (guint64 bytes)
+{
+  return g_format_size (bytes);
+}
+
+/* “4.2 s”, “1:05”, “1:02:03”: how long something ran or has left to run */
+char *
+steve_format_duration (double seconds)
+{
+  guint64 s;
+
+  if (!(seconds >= 0))
+    seconds = 0;
+  if (seconds < 10)
+    /* Translators: a short duration in seconds */
+    return g_strdup_printf (_("%.1f s"), seconds);
+
+  s = (guint64) (seconds + 0.5);
+  if (s < 3600)
+    return g_strdup_printf ("%u:%02u", (guint) (s / 60), (guint) (s % 60));
+  return g_strdup_printf ("%u:%02u:%02u", (guint) (s / 3600), (guint) (s / 60 % 60), (guint) (s % 60));
+}

@@ -1,0 +1,91 @@
+/* steve-window-private.h — SteveWindow internals shared by its source files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "steve-diagnostics-page.h"
+#include "steve-presets-page.h"
+#include "steve-sweep-page.h"
+#include "steve-tuner-panel.h"
+#include "steve-window.h"
+
+G_BEGIN_DECLS
+
+struct _SteveWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template */
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *stack;
+  AdwStatusPage        *start_page;
+  AdwEntryRow          *host_row;
+  AdwEntryRow          *port_row;
+  AdwEntryRow          *key_row;
+  GtkWidget            *connect_button;
+  GtkWidget            *simulate_button;
+  GtkWidget            *recent_group;
+  GtkWidget            *recent_list;
+  AdwWindowTitle       *device_title;
+  GtkWidget            *estop_button;
+  GtkLabel             *health_label;
+  GtkRevealer          *banner_revealer;
+  GtkWidget            *banner;
+  GtkLabel             *banner_label;
+  GtkWidget            *banner_button;
+  GtkWidget            *paned;
+  GtkWidget            *plot_box;
+  GtkStack             *plot_stack;
+  GtkWidget            *quirk_label;
+  GtkDropDown          *window_dropdown;
+  GtkToggleButton      *pause_button;
+  GtkWidget            *follow_button;
+  GtkToggleButton      *time_view_button;
+  GtkToggleButton      *model_view_button;
+  SteveTunerPanel      *tuner_panel;
+  AdwViewStack         *view_stack;
+  StevePresetsPage     *presets_page;
+  SteveSweepPage       *sweep_page;
+  SteveDiagnosticsPage *diagnostics_page;
+
+  GSettings            *settings;
+
+  /* the session */
+  GCancellable         *cancellable;
+  SteveSim             *sim;
+  SteveClient          *client;
+  SteveStreamer        *streamer;
+  SteveTuner           *tuner;
+  char                 *host;
+  guint                 port;
+  char                 *api_key;
+  gboolean              connecting;
+  SteveValveState       valve_state;
+  SteveOdriveStatus     odrive;
+  gboolean              stream_was_up;
+  gboolean              status_pending;
+  gboolean              odrive_pending;
+  guint                 poll_id;
+  gboolean              live_mode;
+  gboolean              quit_confirmed;
+  AdwToast             *last_toast;     /* weak */
+
+  /* plots (steve-window-plots.c) */
+  gpointer              history;
+  GtkWidget            *chart;
+  GtkWidget            *model_view;
+};
+
+void steve_window_plots_class_init       (GtkWidgetClass    *widget_class);
+void steve_window_plots_init             (SteveWindow       *self);
+void steve_window_plots_dispose          (SteveWindow       *self);
+void steve_window_plots_attach           (SteveWindow       *self);
+void steve_window_plots_detach           (SteveWindow       *self);
+void steve_window_plots_append           (SteveWindow       *self,
+                                          GArray            *batch);
+void steve_window_plots_config_applied   (SteveWindow       *self,
+                                          const SteveConfig *before,
+                                          const SteveConfig *after);
+
+G_END_DECLS

@@ -1,0 +1,78 @@
+/* steve-plot-private.h — helpers shared by the plot widgets
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Not installed, not part of the API: nice axis limits, autoscale with
+ * hysteresis, number and time formatting, the series palette, pixel
+ * snapping.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <math.h>
+
+#include "steve-plot-types.h"
+
+G_BEGIN_DECLS
+
+/* How long the data must use less than half of an axis before it shrinks. */
+#define STEVE_AUTOSCALE_HOLD_US   (2 * G_USEC_PER_SEC)
+#define STEVE_AUTOSCALE_SHRINK    0.5
+
+typedef struct
+{
+  double   min;
+  double   max;
+  double   step;
+  guint    max_ticks;
+  gboolean valid;
+  gint64   shrink_since;   /* monotonic µs; 0 while the data fills the axis */
+} SteveAutoscale;
+
+double   steve_plot_nice_step          (double          raw);
+double   steve_plot_time_step          (double          raw);
+void     steve_plot_nice_range         (double          lo,
+                                        double          hi,
+                                        double          min_span,
+                                        guint           max_ticks,
+                                        double         *nice_min,
+                                        double         *nice_max,
+                                        double         *step);
+gboolean steve_autoscale_update        (SteveAutoscale *scale,
+                                        double          data_min,
+                                        double          data_max,
+                                        double          min_span,
+                                        guint           max_ticks,
+                                        gint64          now_us,
+                                        gboolean        snap);
+gboolean steve_autoscale_shrink_pending (const SteveAutoscale *scale);
+
+int      steve_plot_decimals_for_step  (double          step);
+char    *steve_plot_format_value       (double          value,
+                                        int             decimals);
+char    *steve_plot_format_time        (double          t,
+                                        int             decimals);
+
+void     steve_plot_series_color       (SteveChannel    channel,
+                                        GdkRGBA        *color);
+void     steve_plot_get_fg_color       (GtkWidget      *widget,
+                                        GdkRGBA        *color);
+
+static inline double
+steve_plot_snap (double v,
+                 int    scale)
+{
+  return round (v * scale) / scale;
+}
+
+static inline GdkRGBA
+steve_plot_rgba_alpha (const GdkRGBA *c,
+                       float          alpha)
+{
+  GdkRGBA r = *c;
+
+  r.alpha *= alpha;
+  return r;
+}
+
+G_END_DECLS

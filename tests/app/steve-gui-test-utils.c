@@ -1,0 +1,142 @@
+/* steve-gui-test-utils.c — helpers shared by the headless GUI tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "steve-gui-test-utils.h"
+
+/* g_test_init() with isolated dirs, then GTK and libadwaita. The isolated
+ * dirs hide the system's icon themes and MIME database (needed to load SVG
+ * icons from resources), so those are kept while the user's own dirs stay
+ * isolated. */
+void
+steve_gui_test_init (int    *argc,
+                     char ***argv)
+{
+  g_auto(GStrv) system_data_dirs = g_strdupv ((char **) g_get_system_data_dirs ());
+  g_autofree char *joined = g_strjoinv (":", system_data_dirs);
+
+  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_setenv ("XDG_DATA_DIRS", joined, TRUE);
+  gtk_init ();
+  adw_init ();
+
+  for (guint i = 0; system_data_dirs[i]; i++)
+    {
+      g_autofree char *icons = g_build_filename (system_data_dirs[i], "icons", NULL);
+      gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()), icons);
+    }
+}
+
+/* Runs the main context until @cond holds; FALSE after @timeout_ms. */
+gboolean
+steve_gui_wait_for (SteveGuiCondition  cond,
+                    gpointer           data,
+                    guint              timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+void
+steve_gui_spin_ms (guint ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+void
+steve_gui_set_dark (gboolean dark)
+{
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
+  /* let the style change reach every widget before anyone snapshots */
+  steve_gui_spin_ms (300);
+}
+
+/* What @widget shows now, rendered by its window's renderer. */
+GdkTexture *
+steve_gui_render (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  g_assert_cmpint (width, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* Saves into G_TEST_BUILDDIR, where the test artifacts are kept. */
+void
+steve_gui_save_png (GdkTexture *texture,
+                    const char *name)
+{
+  const char *dir = g_getenv ("G_TEST_BUILDDIR");
+  g_autofree char *path = g_build_filename (dir ? dir : ".", name, NULL);
+
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("rendered %s", path);
+}
+
+/* Pixels within a small distance of @color. */
+guint
+steve_gui_count_color (GdkTexture    *texture,
+                       const GdkRGBA *color)
+{
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  g_autofree guchar *data = g_malloc ((gsize) width * height * 4);
+  int r = (int) (color->red * 255), g = (int) (color->green * 255), b = (int) (color->blue * 255);
+  guint n = 0;
+
+  gdk_texture_download (texture, data, (gsize) width * 4);
+  for (int i = 0; i < width * height; i++)
+    {
+      /* cairo ARGB32 in memory: B G R A */
+      int pb = data[i * 4], pg = data[i * 4 + 1], pr = data[i * 4 + 2];
+
+      if (ABS (pr - r) <= 30 && ABS (pg - g) <= 30 && ABS (pb - b) <= 30)
+        n++;
+    }
+  return n;
+}
+
+/* The first GtkLabel under @root (depth first) whose text contains @text. */
+GtkWidget *
+steve_gui_find_label (GtkWidget  *root,
+                      const char *text)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = steve_gui_find_label (child, text);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}

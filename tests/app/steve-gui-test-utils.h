@@ -1,0 +1,28 @@
+/* steve-gui-test-utils.h — helpers shared by the headless GUI tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+typedef gboolean (*SteveGuiCondition) (gpointer data);
+
+void        steve_gui_test_init    (int               *argc,
+                                    char            ***argv);
+gboolean    steve_gui_wait_for     (SteveGuiCondition  cond,
+                                    gpointer           data,
+                                    guint              timeout_ms);
+void        steve_gui_spin_ms      (guint              ms);
+void        steve_gui_set_dark     (gboolean           dark);
+GdkTexture *steve_gui_render       (GtkWidget         *widget);
+void        steve_gui_save_png     (GdkTexture        *texture,
+                                    const char        *name);
+guint       steve_gui_count_color  (GdkTexture        *texture,
+                                    const GdkRGBA     *color);
+GtkWidget  *steve_gui_find_label   (GtkWidget         *root,
+                                    const char        *text);
+
+G_END_DECLS
