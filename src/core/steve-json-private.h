@@ -12,6 +12,9 @@
 
 #pragma once
 
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -73,6 +76,96 @@ steve_json_boolean (JsonObject *object,
   JsonNode *node = steve_json_value (object, key, G_TYPE_BOOLEAN);
 
   return node ? json_node_get_boolean (node) : fallback;
+}
+
+/* json-glib 1.6 accepts several top-level values one after another
+ * ("{…}[…]" parses, and the extra values leak); a reply or file is one
+ * value. TRUE when @data holds exactly one, with only whitespace around.
+ * Run it before json_parser_load_from_data(). */
+static inline gboolean
+steve_json_is_single_value (const char *data,
+                            gsize       len)
+{
+  gboolean in_string = FALSE, escaped = FALSE, in_scalar = FALSE, have_value = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (escaped)
+            escaped = FALSE;
+          else if (c == '\\')
+            escaped = TRUE;
+          else if (c == '"')
+            {
+              in_string = FALSE;
+              if (depth == 0)
+                have_value = TRUE;
+            }
+          continue;
+        }
+
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+        {
+          if (in_scalar)
+            in_scalar = FALSE, have_value = TRUE;
+          continue;
+        }
+
+      if (depth == 0 && !in_scalar && have_value)
+        return FALSE;
+
+      switch (c)
+        {
+        case '"':
+          if (in_scalar)
+            return FALSE;
+          in_string = TRUE;
+          break;
+        case '{':
+        case '[':
+          if (in_scalar)
+            return FALSE;
+          depth++;
+          break;
+        case '}':
+        case ']':
+          if (depth == 0)
+            return FALSE;
+          if (--depth == 0)
+            have_value = TRUE;
+          in_scalar = FALSE;
+          break;
+        default:
+          if (depth == 0)
+            in_scalar = TRUE;
+          break;
+        }
+    }
+
+  return TRUE;
+}
+
+/* json_parser_load_from_data() for one value: anything after it is an
+ * error (reported in json-glib's own domain, like its other parse errors). */
+static inline gboolean
+steve_json_parser_load (JsonParser  *parser,
+                        const char  *data,
+                        gssize       len,
+                        GError     **error)
+{
+  gsize n = len < 0 ? strlen (data) : (gsize) len;
+
+  if (!steve_json_is_single_value (data, n))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                           g_dgettext (GETTEXT_PACKAGE, "more than one JSON value"));
+      return FALSE;
+    }
+  return json_parser_load_from_data (parser, data, (gssize) n, error);
 }
 
 G_END_DECLS

@@ -606,7 +606,7 @@ parse_root (const char    *data,
       return NULL;
     }
 
-  if (!json_parser_load_from_data (parser, data, len, &local_error))
+  if (!steve_json_parser_load (parser, data, len, &local_error))
     {
       g_set_error (error, STEVE_ERROR, STEVE_ERROR_PROTOCOL,
                    _("The device’s %s response is not valid JSON: %s"),
@@ -1152,7 +1152,7 @@ steve_parse_presets (const char  *data,
       return NULL;
     }
 
-  if (!json_parser_load_from_data (parser, data, len, &local_error))
+  if (!steve_json_parser_load (parser, data, len, &local_error))
     {
       g_set_error (error, STEVE_ERROR, STEVE_ERROR_PROTOCOL,
                    _("The device sent a preset list that is not valid JSON (%s). "
@@ -1831,7 +1831,7 @@ steve_presets_from_json (const char  *data,
   JsonNode *list;
   JsonArray *array;
 
-  if (!json_parser_load_from_data (parser, data, len, &local_error))
+  if (!steve_json_parser_load (parser, data, len, &local_error))
     {
       g_set_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
                    _("The preset file is not valid JSON: %s"), local_error->message);

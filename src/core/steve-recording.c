@@ -859,7 +859,7 @@ load_csv (SteveRecording  *self,
             {
               g_autoptr(JsonParser) parser = json_parser_new_immutable ();
 
-              if (!json_parser_load_from_data (parser, line + 12, -1, &local_error) ||
+              if (!steve_json_parser_load (parser, line + 12, -1, &local_error) ||
                   !apply_metadata (self, json_parser_get_root (parser), TRUE, &local_error))
                 {
                   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -1266,7 +1266,7 @@ load_hdf5_locked (SteveRecording  *self,
     g_autoptr(JsonParser) parser = json_parser_new_immutable ();
     g_autoptr(GError) local_error = NULL;
 
-    if (!json_parser_load_from_data (parser, meta, -1, &local_error) ||
+    if (!steve_json_parser_load (parser, meta, -1, &local_error) ||
         !apply_metadata (self, json_parser_get_root (parser), TRUE, &local_error))
       {
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -1501,7 +1501,7 @@ load_journal (SteveRecording  *self,
           g_autoptr(JsonParser) parser = json_parser_new_immutable ();
           SteveRecordingEvent e;
 
-          if (!json_parser_load_from_data (parser, line + 2, -1, NULL) ||
+          if (!steve_json_parser_load (parser, line + 2, -1, NULL) ||
               !read_event (json_parser_get_root (parser), &e, NULL))
             {
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -1516,7 +1516,7 @@ load_journal (SteveRecording  *self,
           g_autoptr(GError) local_error = NULL;
           const char *json = line[0] == 'M' ? line + 2 : line + 4;
 
-          if (!json_parser_load_from_data (parser, json, -1, &local_error) ||
+          if (!steve_json_parser_load (parser, json, -1, &local_error) ||
               !apply_metadata (self, json_parser_get_root (parser), FALSE, &local_error))
             {
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,

@@ -20,6 +20,7 @@
 
 #include "steve-field.h"
 #include "steve-sim-device.h"
+#include "steve-json-private.h"
 
 #define HEARTBEAT_PERIOD_MS     100
 #define FIRST_TELEMETRY_MS      50
@@ -802,7 +803,7 @@ parse_body (const char       *data,
       return FALSE;
     }
 
-  if (!json_parser_load_from_data (parser, data, (gssize) len, NULL))
+  if (!steve_json_parser_load (parser, data, (gssize) len, NULL))
     {
       steve_sim_response_set_error (resp, 400, "json_parse_error");
       return FALSE;

@@ -1386,6 +1386,43 @@ test_malformed (void)
     assert_protocol_error (malformed_cases[i].kind, malformed_cases[i].body, malformed_cases[i].key);
 }
 
+/* One reply is one JSON value: json-glib alone would take "{…}[…]" (and
+ * leak the extra value); found by fuzz-rest. */
+static void
+test_concatenated_values (void)
+{
+  static const char * const bodies[] = {
+    "{\"pos_deg\":1}[1]",
+    "{\"pos_deg\":1}{\"pos_deg\":2}",
+    "{\"pos_deg\":1} \"x\"",
+    "[1][2]",
+    "1[{\"pos_deg\":1}]",
+    "true{\"a\":1}",
+    "\"s\"[1]",
+  };
+  static const char * const fine[] = {
+    " {\"pos_deg\":1} \n",
+    "{\"pos_deg\":1,\"name\":\"a}]\\\"[{\"}",
+  };
+  SteveStatus status;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (steve_parse_status (bodies[i], -1, &status, &error))
+        g_error ("“%s” was accepted", bodies[i]);
+      g_assert_error (error, STEVE_ERROR, STEVE_ERROR_PROTOCOL);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (fine); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (steve_parse_status (fine[i], -1, &status, &error));
+      g_assert_no_error (error);
+    }
+}
+
 /* Integers up to the gint64 limits still read as numbers. */
 static void
 test_large_integers (void)
@@ -2501,6 +2538,7 @@ main (int   argc,
   g_test_add_func ("/protocol/missing-fields", test_missing_fields);
   g_test_add_func ("/protocol/malformed", test_malformed);
   g_test_add_func ("/protocol/large-integers", test_large_integers);
+  g_test_add_func ("/protocol/concatenated-values", test_concatenated_values);
   g_test_add_func ("/protocol/presets/broken-name", test_presets_broken_name);
   g_test_add_func ("/protocol/presets/shape", test_presets_shape);
   g_test_add_func ("/protocol/build/config", test_build_config);
