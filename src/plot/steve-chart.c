@@ -232,6 +232,7 @@ struct _SteveChart
   guint64            text_cache_style;
 
   guint              redraw_source;
+  gint64             redraw_when;
 };
 
 typedef struct
@@ -480,12 +481,20 @@ redraw_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A redraw in @ms without new data (legend refresh, autoscale hold); the
+ * earliest request wins, the next snapshot asks again for what it needs. */
 static void
 schedule_redraw (SteveChart *self,
                  guint       ms)
 {
-  if (self->redraw_source == 0)
-    self->redraw_source = g_timeout_add (ms, redraw_cb, self);
+  gint64 when = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  if (self->redraw_source != 0 && self->redraw_when <= when)
+    return;
+
+  g_clear_handle_id (&self->redraw_source, g_source_remove);
+  self->redraw_source = g_timeout_add (ms, redraw_cb, self);
+  self->redraw_when = when;
 }
 
 static void
@@ -1377,7 +1386,15 @@ build_data_node (SteveChart    *self,
         }
     }
 
-  if (!any_data && g->lanes_mask != 0)
+  if (g->lanes_mask == 0)
+    {
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+      GdkRGBA dim = steve_plot_rgba_alpha (fg, 0.55f);
+
+      append_text (snapshot, layout, _("No channel shown"), g->width / 2.0, g->height / 2.0,
+                   0.5, 0.5, &dim, g->scale);
+    }
+  else if (!any_data)
     {
       g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
       GdkRGBA dim = steve_plot_rgba_alpha (fg, 0.55f);
@@ -2417,8 +2434,9 @@ steve_chart_set_history (SteveChart   *self,
     g_clear_signal_handler (&self->history_changed_id, self->history);
   g_set_object (&self->history, history);
   if (history != NULL)
-    self->history_changed_id = g_signal_connect_swapped (history, "changed",
-                                                         G_CALLBACK (on_history_changed), self);
+    self->history_changed_id = g_signal_connect_object (history, "changed",
+                                                        G_CALLBACK (on_history_changed), self,
+                                                        G_CONNECT_SWAPPED);
 
   self->seen_valid = FALSE;
   self->history_dirty = TRUE;

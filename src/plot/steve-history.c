@@ -4,7 +4,7 @@
  *
  * Layout: samples live in chunks of 4096 (host time as gint64 µs, five
  * float channels, 28 bytes a sample). Every chunk but the last is full, so
- * sample i is in chunk i / 4096. Each block of 64 samples and each chunk
+ * sample i is in chunk i / 4096. Each block of 16 samples and each chunk
  * carry min/max/sum/count per channel; a range query reads raw values only
  * for the partial blocks at its two ends. The memory cap drops whole chunks
  * from the front, never copying the rest.
@@ -30,10 +30,12 @@
 #define CHUNK            STEVE_HISTORY_CHUNK_SIZE
 #define CHUNK_SHIFT      12
 #define BLOCKS_PER_CHUNK (CHUNK / BLOCK)
+#define GAP_WORD         64
+#define GAP_WORDS        (CHUNK / GAP_WORD)
 #define N_RECENT_STEPS   16
 
 G_STATIC_ASSERT ((1 << CHUNK_SHIFT) == CHUNK);
-G_STATIC_ASSERT (BLOCK == 64);   /* one guint64 of gap bits per block */
+G_STATIC_ASSERT (CHUNK % BLOCK == 0 && CHUNK % GAP_WORD == 0);
 
 typedef struct
 {
@@ -49,7 +51,7 @@ typedef struct
   guint   n_gaps;
   Summary total[STEVE_N_CHANNELS];
   Summary blocks[STEVE_N_CHANNELS][BLOCKS_PER_CHUNK];
-  guint64 gap_bits[BLOCKS_PER_CHUNK];
+  guint64 gap_bits[GAP_WORDS];
   gint64  time_us[CHUNK];
   float   values[STEVE_N_CHANNELS][CHUNK];
 } Chunk;
@@ -148,7 +150,7 @@ gap_bit (SteveHistory *self,
 {
   guint off = index & (CHUNK - 1);
 
-  return (chunk_at (self, index)->gap_bits[off / BLOCK] >> (off % BLOCK)) & 1;
+  return (chunk_at (self, index)->gap_bits[off / GAP_WORD] >> (off % GAP_WORD)) & 1;
 }
 
 static inline void
@@ -486,7 +488,7 @@ steve_history_append (SteveHistory      *self,
 
       if (detect_gap (self, us, s))
         {
-          c->gap_bits[block] |= G_GUINT64_CONSTANT (1) << (off % BLOCK);
+          c->gap_bits[off / GAP_WORD] |= G_GUINT64_CONSTANT (1) << (off % GAP_WORD);
           c->n_gaps++;
         }
 
@@ -944,10 +946,10 @@ range_has_gap (SteveHistory *self,
           if (s == 0 && e == c->n)
             return TRUE;
 
-          for (guint w = s / BLOCK; w <= (e - 1) / BLOCK; w++)
+          for (guint w = s / GAP_WORD; w <= (e - 1) / GAP_WORD; w++)
             {
               guint64 bits = c->gap_bits[w];
-              guint lo = w * BLOCK, hi = lo + BLOCK;
+              guint lo = w * GAP_WORD, hi = lo + GAP_WORD;
 
               if (bits == 0)
                 continue;

@@ -4,7 +4,7 @@
  *
  * A SteveHistory keeps five channels of every sample (float each) and its
  * host time, in fixed-size chunks, with min/max/sum summaries per block of
- * 64 samples and per chunk, so that any time range decimates to pixel
+ * 16 samples and per chunk, so that any time range decimates to pixel
  * columns in O(columns × log n). Main thread only.
  */
 #pragma once
@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 
 /* One hour at 100 Hz is 360 000 samples; the default cap keeps two. */
 #define STEVE_HISTORY_DEFAULT_MAX_SAMPLES 720000
-#define STEVE_HISTORY_BLOCK_SIZE          64
+#define STEVE_HISTORY_BLOCK_SIZE          16
 #define STEVE_HISTORY_CHUNK_SIZE          4096
 /* A step longer than this many times the median step breaks the line. */
 #define STEVE_HISTORY_GAP_FACTOR          3.0

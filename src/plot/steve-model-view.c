@@ -340,14 +340,22 @@ update_ranges (SteveModelView *self,
     }
   steve_autoscale_update (&pv->y, lo, hi, 0.05, tv_ticks, now, self->snap);
 
+  /* The torque axis of the position panel fits the curves between the
+   * walls and over the measured positions, not out to the clamp far
+   * beyond them (which would flatten everything inside the travel). */
   lo = tv_min;
   hi = tv_max;
   if (self->has_config)
     {
+      double closed = self->params.closed_turns * self->degrees_per_turn;
+      double open = self->params.open_turns * self->degrees_per_turn;
+      double xa = MAX (MIN (MIN (closed, open), pmin), pp->x.min);
+      double xb = MIN (MAX (MAX (closed, open), pmax), pp->x.max);
+
       for (SteveModelCurve c = STEVE_MODEL_CURVE_TORQUE_VS_POSITION_POSITIVE;
-           c <= STEVE_MODEL_CURVE_TORQUE_VS_POSITION_NEGATIVE; c++)
+           xa < xb && c <= STEVE_MODEL_CURVE_TORQUE_VS_POSITION_NEGATIVE; c++)
         {
-          guint n = curve_points (self, c, pp->x.min, pp->x.max, xs, ys);
+          guint n = curve_points (self, c, xa, xb, xs, ys);
 
           for (guint i = 0; i < n; i++)
             {
@@ -589,6 +597,7 @@ steve_model_view_snapshot (GtkWidget   *widget,
   int height = gtk_widget_get_height (widget);
   int scale = MAX (1, gtk_widget_get_scale_factor (widget));
   GdkRGBA fg, dots, model, wall;
+  int dot_dev = MAX (2, (int) round (DOT_SIZE * scale));
   FrameKey key;
   cairo_t *cr;
 
@@ -654,12 +663,13 @@ steve_model_view_snapshot (GtkWidget   *widget,
       cairo_rectangle (cr, r->origin.x, r->origin.y, r->size.width, r->size.height);
       cairo_clip (cr);
 
+      /* Dots on whole device pixels: cairo fills aligned boxes far faster */
       for (guint i = 0; i < xs->len; i++)
         {
-          double x = panel_x (panel, g_array_index (xs, float, i));
-          double y = panel_y (panel, g_array_index (self->torque, float, i));
+          double x = round (panel_x (panel, g_array_index (xs, float, i)) * scale) - dot_dev / 2;
+          double y = round (panel_y (panel, g_array_index (self->torque, float, i)) * scale) - dot_dev / 2;
 
-          cairo_rectangle (cr, x - DOT_SIZE / 2, y - DOT_SIZE / 2, DOT_SIZE, DOT_SIZE);
+          cairo_rectangle (cr, x / scale, y / scale, (double) dot_dev / scale, (double) dot_dev / scale);
         }
       gdk_cairo_set_source_rgba (cr, &dots);
       cairo_fill (cr);
@@ -914,8 +924,9 @@ steve_model_view_set_history (SteveModelView *self,
     g_clear_signal_handler (&self->history_changed_id, self->history);
   g_set_object (&self->history, history);
   if (history != NULL)
-    self->history_changed_id = g_signal_connect_swapped (history, "changed",
-                                                         G_CALLBACK (on_history_changed), self);
+    self->history_changed_id = g_signal_connect_object (history, "changed",
+                                                        G_CALLBACK (on_history_changed), self,
+                                                        G_CONNECT_SWAPPED);
 
   self->snap = TRUE;
   gtk_widget_queue_draw (GTK_WIDGET (self));

@@ -17,6 +17,7 @@
 #include "steve-chart-private.h"
 #include "steve-chart.h"
 #include "steve-history.h"
+#include "steve-model-view.h"
 
 #define RATE_HZ     100
 #define HOUR        (3600 * RATE_HZ)
@@ -160,6 +161,72 @@ run (GtkWidget    *chart,
            ok ? "met" : "MISSED", tot_p99 <= TARGET_MS ? "met" : "missed");
 }
 
+/* The model view redraws everything each frame (dots, curves). */
+static void
+run_model (SteveHistory *h,
+           double        seconds)
+{
+  g_autoptr(GArray) snap = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) total = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree char *name = NULL;
+  GtkWidget *view = steve_model_view_new ();
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  GskRenderer *renderer;
+  SteveConfig config;
+  double snap_med, snap_p99, tot_med, tot_p99;
+
+  steve_config_init_factory (&config);
+  steve_model_view_set_history (STEVE_MODEL_VIEW (view), h);
+  steve_model_view_set_config (STEVE_MODEL_VIEW (view), &config);
+  steve_model_view_set_seconds (STEVE_MODEL_VIEW (view), seconds);
+  gtk_window_set_decorated (window, FALSE);
+  gtk_window_set_default_size (window, WIDTH, HEIGHT / 2);
+  gtk_window_set_child (window, view);
+  gtk_window_present (window);
+  while (gtk_widget_get_width (view) != WIDTH || !gtk_widget_get_mapped (view))
+    g_main_context_iteration (NULL, TRUE);
+  renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+
+  for (guint frame = 0; frame < N_WARMUP + N_FRAMES / 2; frame++)
+    {
+      GtkSnapshot *snapshot;
+      GskRenderNode *node;
+      GdkTexture *texture;
+      gint64 a, b, c;
+      double ms;
+
+      append_samples (h, frame % 3 == 0 ? 1 : 2);
+      a = g_get_monotonic_time ();
+      snapshot = gtk_snapshot_new ();
+      GTK_WIDGET_GET_CLASS (view)->snapshot (view, snapshot);
+      node = gtk_snapshot_free_to_node (snapshot);
+      b = g_get_monotonic_time ();
+      texture = gsk_renderer_render_texture (renderer, node,
+                                             &GRAPHENE_RECT_INIT (0, 0, WIDTH, gtk_widget_get_height (view)));
+      c = g_get_monotonic_time ();
+      g_object_unref (texture);
+      gsk_render_node_unref (node);
+
+      if (frame < N_WARMUP)
+        continue;
+      ms = (b - a) / 1000.0;
+      g_array_append_val (snap, ms);
+      ms = (c - a) / 1000.0;
+      g_array_append_val (total, ms);
+    }
+
+  stats (snap, &snap_med, &snap_p99);
+  stats (total, &tot_med, &tot_p99);
+  name = g_strdup_printf ("model view %d×%d, last %.0f s (%u dots)", WIDTH, gtk_widget_get_height (view),
+                          seconds, steve_model_view_get_n_points (STEVE_MODEL_VIEW (view)));
+  g_print ("%-44s snapshot median %6.3f ms  p99 %6.3f ms | snapshot+render median %6.3f ms  p99 %6.3f ms\n",
+           name, snap_med, snap_p99, tot_med, tot_p99);
+
+  gtk_window_destroy (window);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -235,6 +302,9 @@ main (int    argc,
   gtk_window_destroy (window);
   while (g_main_context_iteration (NULL, FALSE))
     ;
+
+  run_model (h, 10);
+  run_model (h, 60);
 
   g_print ("%s\n", n_missed == 0 ? "all cases within the snapshot target"
                                  : "some cases missed the snapshot target");

@@ -1200,6 +1200,74 @@ test_chart_cursor (void)
   window_destroy (window, GTK_WIDGET (chart));
 }
 
+static GtkEventController *
+find_controller (GtkWidget *widget,
+                 GType      type)
+{
+  g_autoptr(GListModel) list = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GtkEventController) c = g_list_model_get_item (list, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type))
+        return c;   /* the widget keeps its own reference */
+    }
+
+  g_assert_not_reached ();
+}
+
+/* The pointer and wheel handlers, driven through their controllers. */
+static void
+test_chart_input (void)
+{
+  g_autoptr(SteveHistory) h = steve_history_new ();
+  SteveChart *chart;
+  GtkWindow *window;
+  GtkEventController *motion, *scroll;
+  double x, t0, t1, a0, a1, anchor;
+  gboolean handled = FALSE;
+
+  append_motion (h, 0, 30, 0);
+  chart = STEVE_CHART (chart_new (h));
+  steve_chart_set_window (chart, 20);
+  window = window_new (GTK_WIDGET (chart), 800, 500);
+  motion = find_controller (GTK_WIDGET (chart), GTK_TYPE_EVENT_CONTROLLER_MOTION);
+  scroll = find_controller (GTK_WIDGET (chart), GTK_TYPE_EVENT_CONTROLLER_SCROLL);
+
+  /* Hovering shows the read-out at the pointer's time */
+  x = steve_chart_time_to_x (chart, 21.0);
+  g_signal_emit_by_name (motion, "motion", x, 100.0);
+  {
+    g_autofree char *text = steve_chart_dup_cursor_text (chart);
+
+    g_assert_nonnull (text);
+    g_assert_true (g_str_has_prefix (text, "Time: 0:21.000"));
+  }
+
+  /* The wheel zooms around the pointer and stops following */
+  steve_chart_get_view (chart, &t0, &t1);
+  anchor = steve_chart_x_to_time (chart, x);
+  g_signal_emit_by_name (scroll, "scroll", 0.0, -1.0, &handled);
+  g_assert_true (handled);
+  g_assert_false (steve_chart_get_following (chart));
+  steve_chart_get_view (chart, &a0, &a1);
+  g_assert_cmpfloat_with_epsilon (a1 - a0, (t1 - t0) / 1.25, 1e-9);
+  g_assert_cmpfloat_with_epsilon (steve_chart_time_to_x (chart, anchor), x, 1e-6);
+
+  /* Horizontal wheel pans */
+  g_signal_emit_by_name (scroll, "scroll", 1.0, 0.0, &handled);
+  steve_chart_get_view (chart, &t0, &t1);
+  g_assert_cmpfloat (t0, >, a0);
+  g_assert_cmpfloat_with_epsilon (t1 - t0, a1 - a0, 1e-9);
+
+  /* Leaving removes the cursor */
+  g_signal_emit_by_name (motion, "leave");
+  g_assert_null (steve_chart_dup_cursor_text (chart));
+
+  window_destroy (window, GTK_WIDGET (chart));
+}
+
 static void
 test_chart_markers (void)
 {
@@ -1596,6 +1664,7 @@ main (int    argc,
   g_test_add_func ("/plot/chart/pause", test_chart_pause);
   g_test_add_func ("/plot/chart/zoom-pan", test_chart_zoom_pan);
   g_test_add_func ("/plot/chart/cursor", test_chart_cursor);
+  g_test_add_func ("/plot/chart/input", test_chart_input);
   g_test_add_func ("/plot/chart/markers", test_chart_markers);
   g_test_add_func ("/plot/chart/legend", test_chart_legend);
   g_test_add_func ("/plot/chart/autoscale", test_chart_autoscale);
