@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gi18n.h>
 
 #include "steve-app-util.h"
@@ -131,8 +133,11 @@ steve_choose_file_async (GtkWidget           *widget,
     {
       g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
 
+      g_auto(GStrv) patterns = g_strsplit (types[i].pattern, ";", -1);
+
       gtk_file_filter_set_name (filter, types[i].name);
-      gtk_file_filter_add_pattern (filter, types[i].pattern);
+      for (guint j = 0; patterns[j]; j++)
+        gtk_file_filter_add_pattern (filter, patterns[j]);
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (data->native), filter);
       if (i == 0)
         gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (data->native), filter);
@@ -155,6 +160,49 @@ steve_choose_file_finish (GAsyncResult  *result,
   if (type_index != NULL)
     *type_index = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "type-index")) - 1;
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ journals */
+
+/**
+ * steve_journal_dir:
+ *
+ * Where recordings keep their crash journals while they run (one file
+ * each, removed once the recording is saved). Whatever is left here when
+ * the app starts was interrupted and is offered for saving.
+ */
+char *
+steve_journal_dir (void)
+{
+  return g_build_filename (g_get_user_state_dir (), "steve-tuner", "journals", NULL);
+}
+
+/**
+ * steve_new_journal_path:
+ * @kind: a short word for the file name (“recording”, “sweep-viscous”)
+ *
+ * A fresh journal path in steve_journal_dir(), created if needed. Names
+ * start with the local time, so they sort in the order they were started.
+ */
+char *
+steve_new_journal_path (const char  *kind,
+                        GError     **error)
+{
+  g_autofree char *dir = steve_journal_dir ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *name = g_strdup_printf ("%s-%s-%08x.journal", stamp, kind, g_random_int ());
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not create the folder for recording journals “%s”: %s"),
+                   dir, g_strerror (saved_errno));
+      return NULL;
+    }
+  return g_build_filename (dir, name, NULL);
 }
 
 /* ------------------------------------------------------------------ formatting */

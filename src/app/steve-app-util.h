@@ -16,7 +16,8 @@ typedef enum
   STEVE_FILE_SAVE,
 } SteveFileMode;
 
-/* One file type a chooser offers: a name shown to the user and a glob. */
+/* One file type a chooser offers: a name shown to the user and globs,
+ * separated by “;” (“*.h5;*.hdf5”). */
 typedef struct
 {
   const char *name;
@@ -36,6 +37,9 @@ void   steve_choose_file_async   (GtkWidget           *widget,
                                   gpointer             user_data);
 GFile *steve_choose_file_finish  (GAsyncResult        *result,
                                   int                 *type_index,
+                                  GError             **error);
+char  *steve_journal_dir         (void);
+char  *steve_new_journal_path    (const char          *kind,
                                   GError             **error);
 char  *steve_format_bytes        (guint64              bytes);
 char  *steve_format_duration     (double               seconds);

@@ -23,6 +23,7 @@ struct _SteveApplication
 {
   AdwApplication  parent_instance;
   GSettings      *settings;
+  gboolean        recovery_offered;
 };
 
 G_DEFINE_FINAL_TYPE (SteveApplication, steve_application, ADW_TYPE_APPLICATION)
@@ -46,10 +47,24 @@ get_window (SteveApplication *self)
   return steve_window_new (GTK_APPLICATION (self));
 }
 
+/* Once per run, over the first window: a recording interrupted by a crash
+ * is offered for saving. */
+static void
+present_window (SteveApplication *self,
+                SteveWindow      *window)
+{
+  gtk_window_present (GTK_WINDOW (window));
+  if (!self->recovery_offered)
+    {
+      self->recovery_offered = TRUE;
+      steve_window_offer_recovery (window);
+    }
+}
+
 static void
 steve_application_activate (GApplication *app)
 {
-  gtk_window_present (GTK_WINDOW (get_window (STEVE_APPLICATION (app))));
+  present_window (STEVE_APPLICATION (app), get_window (STEVE_APPLICATION (app)));
 }
 
 static int
@@ -89,7 +104,7 @@ steve_application_command_line (GApplication            *app,
   const char *host = NULL;
   int port = STEVE_DEFAULT_HTTP_PORT;
 
-  gtk_window_present (GTK_WINDOW (window));
+  present_window (self, window);
 
   if (g_variant_dict_contains (options, "simulate"))
     steve_window_connect_simulated (window);

@@ -221,6 +221,15 @@ steve_window_show_model_view (SteveWindow *self,
   gtk_toggle_button_set_active (model ? self->model_view_button : self->time_view_button, TRUE);
 }
 
+/* "tune", "presets", "sweeps" or "diagnostics" */
+void
+steve_window_show_page (SteveWindow *self,
+                        const char  *name)
+{
+  g_return_if_fail (STEVE_IS_WINDOW (self));
+  adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
 GtkWidget *
 steve_window_get_title_widget (SteveWindow *self)
 {

@@ -6,6 +6,7 @@
 
 #include "steve-diagnostics-page.h"
 #include "steve-presets-page.h"
+#include "steve-recorder.h"
 #include "steve-sweep-page.h"
 #include "steve-tuner-panel.h"
 #include "steve-window.h"
@@ -48,6 +49,10 @@ struct _SteveWindow
   StevePresetsPage     *presets_page;
   SteveSweepPage       *sweep_page;
   SteveDiagnosticsPage *diagnostics_page;
+  GtkWidget            *record_button;
+  AdwButtonContent     *record_content;
+  GtkRevealer          *recording_revealer;
+  GtkLabel             *recording_label;
 
   GSettings            *settings;
 
@@ -70,12 +75,35 @@ struct _SteveWindow
   gboolean              live_mode;
   gboolean              quit_confirmed;
   AdwToast             *last_toast;     /* weak */
+  gboolean              disposing;
+  guint                 disconnect_wait_id;
+  gint64                disconnect_deadline_us;
+
+  /* recording (steve-window-recording.c) */
+  SteveRecorder        *recorder;
+  GFile                *recording_file;
+  SteveRecordingFormat  recording_format;
+  SteveWindowRecordingState recording_state;
+  guint                 recording_tick_id;
+  guint                 mark_count;
+  guint                 n_recordings_saved;
+  GError               *last_recording_error;
 
   /* plots (steve-window-plots.c) */
   gpointer              history;
   GtkWidget            *chart;
   GtkWidget            *model_view;
 };
+
+void steve_window_update_actions             (SteveWindow       *self);
+
+void steve_window_recording_class_init     (GtkWidgetClass    *widget_class);
+void steve_window_recording_dispose        (SteveWindow       *self);
+void steve_window_recording_update_actions (SteveWindow       *self);
+void steve_window_recording_session_ending (SteveWindow       *self);
+void steve_window_recording_config_applied (SteveWindow       *self,
+                                            const SteveConfig *before,
+                                            const SteveConfig *after);
 
 void steve_window_plots_class_init       (GtkWidgetClass    *widget_class);
 void steve_window_plots_init             (SteveWindow       *self);

@@ -238,6 +238,13 @@ update_actions (SteveWindow *self)
   gtk_widget_action_set_enabled (w, "tuner.revert-all", self->tuner && steve_tuner_get_dirty (self->tuner));
   gtk_widget_action_set_enabled (w, "tuner.apply", connected && self->tuner && !live && steve_tuner_get_dirty (self->tuner));
   gtk_widget_action_set_enabled (w, "tuner.live", self->tuner != NULL);
+  steve_window_recording_update_actions (self);
+}
+
+void
+steve_window_update_actions (SteveWindow *self)
+{
+  update_actions (self);
 }
 
 /* ------------------------------------------------------------------ polling */
@@ -355,6 +362,7 @@ on_tuner_applied (SteveTuner        *tuner,
                   SteveWindow       *self)
 {
   steve_window_plots_config_applied (self, before, after);
+  steve_window_recording_config_applied (self, before, after);
 }
 
 static void
@@ -527,6 +535,11 @@ rebuild_recent (SteveWindow *self)
 static void
 end_session (SteveWindow *self)
 {
+  /* first, while the streamer still feeds them: what was recorded is
+   * saved, and a running sweep stops (and saves what it recorded) */
+  steve_window_recording_session_ending (self);
+  steve_sweep_page_set_session (self->sweep_page, NULL, NULL, NULL);
+
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
@@ -541,7 +554,6 @@ end_session (SteveWindow *self)
     }
 
   steve_presets_page_set_session (self->presets_page, NULL, NULL);
-  steve_sweep_page_set_session (self->sweep_page, NULL, NULL, NULL);
   steve_diagnostics_page_set_session (self->diagnostics_page, NULL, NULL);
   steve_tuner_panel_set_tuner (self->tuner_panel, NULL, STEVE_DIALECT_UNKNOWN);
   if (self->tuner)
@@ -768,12 +780,44 @@ connect_simulated_action (GtkWidget  *widget,
   steve_window_connect_simulated (STEVE_WINDOW (widget));
 }
 
+/* A sweep restores the original settings when it stops, through the
+ * client: the disconnect waits for that (at most a few seconds). */
+#define SWEEP_RESTORE_WAIT_US (5 * G_USEC_PER_SEC)
+
+static gboolean
+disconnect_when_sweep_done (gpointer data)
+{
+  SteveWindow *self = data;
+
+  if (steve_sweep_page_is_busy (self->sweep_page) &&
+      g_get_monotonic_time () < self->disconnect_deadline_us)
+    return G_SOURCE_CONTINUE;
+
+  self->disconnect_wait_id = 0;
+  steve_window_disconnect (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 disconnect_action (GtkWidget  *widget,
                    const char *action,
                    GVariant   *param)
 {
-  steve_window_disconnect (STEVE_WINDOW (widget));
+  SteveWindow *self = STEVE_WINDOW (widget);
+
+  if (self->disconnect_wait_id != 0)
+    return;
+
+  if (steve_sweep_page_is_busy (self->sweep_page) && is_connected (self))
+    {
+      steve_sweep_page_abort (self->sweep_page);
+      steve_window_show_toast (self, _("Stopping the sweep and restoring the original settings before disconnecting…"));
+      self->disconnect_deadline_us = g_get_monotonic_time () + SWEEP_RESTORE_WAIT_US;
+      self->disconnect_wait_id = g_timeout_add (100, disconnect_when_sweep_done, self);
+      return;
+    }
+
+  steve_window_disconnect (self);
 }
 
 static void
@@ -805,6 +849,9 @@ estop_action (GtkWidget  *widget,
     return;
 
   steve_client_estop_async (self->client, NULL, estop_done, g_object_ref (self));
+  /* after the e-stop: the client sends one request at a time, so the
+   * e-stop is out before the sweep's restore of the settings */
+  steve_sweep_page_abort (self->sweep_page);
 }
 
 static void
@@ -1096,7 +1143,10 @@ steve_window_dispose (GObject *object)
 {
   SteveWindow *self = STEVE_WINDOW (object);
 
+  self->disposing = TRUE;
+  g_clear_handle_id (&self->disconnect_wait_id, g_source_remove);
   end_session (self);
+  steve_window_recording_dispose (self);
   steve_window_plots_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), STEVE_TYPE_WINDOW);
   g_clear_object (&self->settings);
@@ -1158,6 +1208,10 @@ steve_window_class_init (SteveWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, model_view_button);
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, tuner_panel);
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, SteveWindow, record_button);
+  gtk_widget_class_bind_template_child (widget_class, SteveWindow, record_content);
+  gtk_widget_class_bind_template_child (widget_class, SteveWindow, recording_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SteveWindow, recording_label);
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, presets_page);
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, sweep_page);
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, diagnostics_page);
@@ -1186,6 +1240,7 @@ steve_window_class_init (SteveWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_period, GDK_CONTROL_MASK, "valve.stop", NULL);
 
   steve_window_plots_class_init (widget_class);
+  steve_window_recording_class_init (widget_class);
 }
 
 static void

@@ -7,11 +7,19 @@
 #include <adwaita.h>
 
 #include "steve-client.h"
+#include "steve-recording.h"
 #include "steve-sim.h"
 #include "steve-streamer.h"
 #include "steve-tuner.h"
 
 G_BEGIN_DECLS
+
+typedef enum
+{
+  STEVE_WINDOW_RECORDING_IDLE,
+  STEVE_WINDOW_RECORDING,
+  STEVE_WINDOW_RECORDING_SAVING,
+} SteveWindowRecordingState;
 
 #define STEVE_TYPE_WINDOW (steve_window_get_type ())
 G_DECLARE_FINAL_TYPE (SteveWindow, steve_window, STEVE, WINDOW, AdwApplicationWindow)
@@ -40,5 +48,26 @@ GtkWidget     *steve_window_get_title_widget  (SteveWindow    *self);
 void           steve_window_dismiss_toasts    (SteveWindow    *self);
 void           steve_window_show_model_view   (SteveWindow    *self,
                                                gboolean        model);
+void           steve_window_show_page         (SteveWindow    *self,
+                                               const char     *name);
+
+
+/* recording (steve-window-recording.c) */
+gboolean       steve_window_start_recording   (SteveWindow          *self,
+                                               GFile                *file,
+                                               SteveRecordingFormat  format,
+                                               GError              **error);
+void           steve_window_stop_recording    (SteveWindow          *self);
+SteveWindowRecordingState
+               steve_window_get_recording_state (SteveWindow        *self);
+guint          steve_window_get_n_recordings_saved (SteveWindow     *self);
+char          *steve_window_dup_journal_dir   (void);
+GPtrArray     *steve_window_list_orphan_journals (SteveWindow       *self);
+gboolean       steve_window_save_recovered_journal (SteveWindow     *self,
+                                               const char           *journal,
+                                               GFile                *file,
+                                               SteveRecordingFormat  format,
+                                               GError              **error);
+GtkWidget     *steve_window_offer_recovery    (SteveWindow          *self);
 
 G_END_DECLS

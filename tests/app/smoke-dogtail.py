@@ -34,11 +34,25 @@ def wait_for(what, predicate, timeout=20.0):
     raise AssertionError(f'timed out waiting for {what} ({last})')
 
 
+def find(app, role, text):
+    """The first node of @role named @text. GTK 4.8 appends the text of a
+    button's children to its name (“_Start Start”, “Emergency stop E-Stop”),
+    newer GTK does not; both are accepted."""
+    from dogtail.predicate import GenericPredicate
+    # GTK 4.8 does not report “showing”, so hidden pages are searched too
+    for node in app.findChildren(GenericPredicate(roleName=role), recursive=True, showingOnly=False):
+        name = (node.name or '').replace('_', '')
+        if name in (text, f'{text} {text}') or name.startswith(text + ' '):
+            return node
+    return None
+
+
 def main():
     binary = sys.argv[1]
     env = dict(os.environ)
     env.pop('GTK_A11Y', None)          # the test environment turns it off
     env['NO_AT_BRIDGE'] = '0'
+    env['GTK_MODULES'] = 'gail:atk-bridge'
     data_home = tempfile.mkdtemp(prefix='steve-smoke-')
     env['XDG_DATA_HOME'] = data_home   # the simulator's presets go here, not in $HOME
     env['XDG_CONFIG_HOME'] = data_home
@@ -46,6 +60,14 @@ def main():
 
     os.environ.pop('GTK_A11Y', None)
     try:
+        # dogtail refuses to start unless the desktop says accessibility is
+        # on; in this private session that setting lives only in memory
+        os.environ['GSETTINGS_BACKEND'] = 'memory'
+        import gi
+        gi.require_version('Gio', '2.0')
+        from gi.repository import Gio
+        if 'org.gnome.desktop.interface' in (Gio.SettingsSchemaSource.get_default().list_schemas(True)[0] or []):
+            Gio.Settings.new('org.gnome.desktop.interface').set_boolean('toolkit-accessibility', True)
         from dogtail.config import config
         from dogtail.tree import root
         import pyatspi  # noqa: F401
@@ -66,32 +88,32 @@ def main():
         log('found application', repr(app.name))
 
         sim = wait_for('“Try the Simulated Device”',
-                       lambda: app.child(name='Try the Simulated Device', roleName='button', retry=False))
+                       lambda: find(app, 'push button', 'Try the Simulated Device'))
         sim.doActionNamed('click')
         log('clicked Try the Simulated Device')
 
         start = wait_for('the Start button, enabled',
                          lambda: (lambda b: b if b.sensitive else None)(
-                             app.child(name='Start', roleName='button', retry=False)))
+                             find(app, 'push button', 'Start')))
         start.doActionNamed('click')
         log('clicked Start')
 
-        wait_for('the valve running', lambda: app.child(name='Running', retry=False))
+        wait_for('the valve running', lambda: find(app, 'label', 'Running'))
         log('valve running')
 
         slider = wait_for('the viscous damping slider',
-                          lambda: app.child(name='Viscous damping slider', roleName='slider', retry=False))
+                          lambda: find(app, 'slider', 'Viscous damping slider'))
         before = slider.value
         slider.value = min(slider.maxValue, before + 100)
         wait_for('the slider to move', lambda: abs(slider.value - before) >= 99)
         log('moved the slider from', before, 'to', slider.value)
 
         estop = wait_for('the emergency stop button',
-                         lambda: app.child(name='Emergency stop', roleName='button', retry=False))
+                         lambda: find(app, 'push button', 'Emergency stop'))
         estop.doActionNamed('click')
         log('pressed the emergency stop')
 
-        wait_for('the valve in its error state', lambda: app.child(name='Error', retry=False), timeout=10)
+        wait_for('the valve in its error state', lambda: find(app, 'label', 'Error'), timeout=10)
         log('valve in error state: the e-stop worked')
         return 0
     except AssertionError as e:

@@ -239,6 +239,26 @@ test_render_pages (void)
     }
   steve_window_show_model_view (window, FALSE);
 
+  /* every other page of the window, in place */
+  for (guint p = 0; p < 3; p++)
+    {
+      static const char * const pages[] = { "presets", "sweeps", "diagnostics" };
+
+      steve_window_show_page (window, pages[p]);
+      for (guint i = 0; i < 2; i++)
+        {
+          g_autoptr(GdkTexture) texture = NULL;
+          g_autofree char *name = g_strdup_printf ("window-%s-%s.png", pages[p], i ? "dark" : "light");
+
+          adw_style_manager_set_color_scheme (manager, i ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
+          steve_window_dismiss_toasts (window);
+          steve_gui_spin_ms (1200);
+          texture = steve_gui_render (GTK_WIDGET (window));
+          steve_gui_save_png (texture, name);
+        }
+    }
+  steve_window_show_page (window, "tune");
+
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.stop", NULL));
   steve_gui_spin_ms (300);
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
