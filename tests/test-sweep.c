@@ -363,8 +363,11 @@ test_three_steps (Fixture       *f,
       if (events[i].kind == STEVE_RECORDING_EVENT_MARK && g_str_has_prefix (events[i].label, "Sweep step "))
         marks++;
     g_assert_cmpuint (marks, ==, 3);
-    g_assert_true (steve_recorder_start (f->recorder, f->streamer, NULL,
-                                         g_build_filename (f->tmp->dir, "again.journal", NULL), NULL));
+    {
+      g_autofree char *again = g_build_filename (f->tmp->dir, "again.journal", NULL);
+
+      g_assert_true (steve_recorder_start (f->recorder, f->streamer, NULL, again, NULL));
+    }
   }
 
   /* the table */

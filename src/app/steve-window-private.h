@@ -50,7 +50,7 @@ struct _SteveWindow
   SteveSweepPage       *sweep_page;
   SteveDiagnosticsPage *diagnostics_page;
   GtkWidget            *record_button;
-  AdwButtonContent     *record_content;
+  GtkLabel             *record_label;
   GtkRevealer          *recording_revealer;
   GtkLabel             *recording_label;
 

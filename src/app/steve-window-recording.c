@@ -72,7 +72,7 @@ update_recording_ui (SteveWindow *self)
     {
       gtk_widget_remove_css_class (self->record_button, "recording");
       gtk_widget_set_tooltip_text (self->record_button, _("Record the telemetry to a file (Ctrl+R)"));
-      adw_button_content_set_label (self->record_content, _("_Record"));
+      gtk_widget_set_visible (GTK_WIDGET (self->record_label), FALSE);
     }
 
   if (self->recording_state == STEVE_WINDOW_RECORDING_SAVING)
@@ -87,16 +87,18 @@ update_recording_ui (SteveWindow *self)
   name = g_file_get_basename (self->recording_file);
   duration = steve_format_duration (stats.duration_s);
   size = g_format_size (stats.journal_bytes);
-  adw_button_content_set_label (self->record_content, duration);
+  /* the header shows how long it has been recording */
+  gtk_label_set_text (self->record_label, duration);
+  gtk_widget_set_visible (GTK_WIDGET (self->record_label), TRUE);
 
   if (stats.journal_failed)
     /* Translators: recording bar when the crash-safety journal cannot be written */
-    text = g_strdup_printf (_("Recording to %s — %s · %" G_GUINT64_FORMAT " samples · %u gaps · crash journal not written (disk full or not writable)"),
-                            name, duration, stats.samples, stats.gaps);
+    text = g_strdup_printf (_("Recording to %s — %s · %llu samples · %u gaps · crash journal not written (disk full or not writable)"),
+                            name, duration, (unsigned long long) stats.samples, stats.gaps);
   else
     /* Translators: recording bar: file name — duration · samples · gaps · journal size */
-    text = g_strdup_printf (_("Recording to %s — %s · %" G_GUINT64_FORMAT " samples · %u gaps · %s"),
-                            name, duration, stats.samples, stats.gaps, size);
+    text = g_strdup_printf (_("Recording to %s — %s · %llu samples · %u gaps · %s"),
+                            name, duration, (unsigned long long) stats.samples, stats.gaps, size);
   gtk_label_set_text (self->recording_label, text);
 }
 

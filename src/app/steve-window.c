@@ -144,11 +144,11 @@ update_health (SteveWindow *self)
     text = g_strdup (steve_streamer_state_to_string (steve_streamer_get_state (self->streamer)));
   else if (stats.clock_valid)
     /* Translators: link health, e.g. “100 Hz · RTT 0.4 ms · 0 gaps” */
-    text = g_strdup_printf (_("%.0f Hz · RTT %.1f ms · %" G_GUINT64_FORMAT " gaps"),
-                            stats.rate_hz, stats.rtt_ms, stats.gaps + stats.reconnect_gaps);
+    text = g_strdup_printf (_("%.0f Hz · RTT %.1f ms · %llu gaps"),
+                            stats.rate_hz, stats.rtt_ms, (unsigned long long) (stats.gaps + stats.reconnect_gaps));
   else
-    text = g_strdup_printf (_("%.0f Hz · %" G_GUINT64_FORMAT " gaps"),
-                            stats.rate_hz, stats.gaps + stats.reconnect_gaps);
+    text = g_strdup_printf (_("%.0f Hz · %llu gaps"),
+                            stats.rate_hz, (unsigned long long) (stats.gaps + stats.reconnect_gaps));
 
   gtk_label_set_text (self->health_label, text);
 }
@@ -1209,7 +1209,7 @@ steve_window_class_init (SteveWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, tuner_panel);
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, record_button);
-  gtk_widget_class_bind_template_child (widget_class, SteveWindow, record_content);
+  gtk_widget_class_bind_template_child (widget_class, SteveWindow, record_label);
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, recording_revealer);
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, recording_label);
   gtk_widget_class_bind_template_child (widget_class, SteveWindow, presets_page);

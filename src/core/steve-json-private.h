@@ -162,7 +162,7 @@ steve_json_parser_load (JsonParser  *parser,
   if (!steve_json_is_single_value (data, n))
     {
       g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
-                           g_dgettext (GETTEXT_PACKAGE, "more than one JSON value"));
+                           _("more than one JSON value"));
       return FALSE;
     }
   return json_parser_load_from_data (parser, data, (gssize) n, error);

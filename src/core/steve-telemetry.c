@@ -936,11 +936,11 @@ steve_line_error_describe (const SteveLineError *error)
   g_return_val_if_fail (error != NULL, NULL);
 
   if (error->key)
-    return g_strdup_printf (_("%s (“%s”, byte %" G_GSIZE_FORMAT ")"),
-                            steve_line_error_to_string (error->code), error->key, error->offset);
+    return g_strdup_printf (_("%s (“%s”, byte %zu)"),
+                            steve_line_error_to_string (error->code), error->key, (size_t) error->offset);
 
-  return g_strdup_printf (_("%s (byte %" G_GSIZE_FORMAT ")"),
-                          steve_line_error_to_string (error->code), error->offset);
+  return g_strdup_printf (_("%s (byte %zu)"),
+                          steve_line_error_to_string (error->code), (size_t) error->offset);
 }
 
 const char *

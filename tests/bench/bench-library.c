@@ -153,6 +153,8 @@ main (int   argc,
 
     g_print ("e-stop latency with 1000 requests queued (%u rounds): median %.3f ms, p95 %.3f ms, max %.3f ms  [target <= 1 ms]\n",
              rounds, median, p95, max);
+    g_print ("RESULT|e-stop latency, 1000 requests queued|median %.2f ms, p95 %.2f ms|≤ 1 ms|%s\n",
+             median, p95, median <= 1.0 ? (p95 <= 1.0 ? "met" : "met (median)") : "MISSED");
   }
 
   /* ---- a 10 s slider drag at 120 events/s, with an instant device and
@@ -201,6 +203,10 @@ main (int   argc,
     g_print ("slider drag, 10 s at 120 events/s, device latency %2u ms: %u events -> %u requests (%.1f per s, never more than 1 in flight + 1 pending); last value applied: %s (%.4f)\n",
              latency, events, posts, posts / 10.0,
              fabs (sim_config.values[STEVE_FIELD_VISCOUS] - last) < 1e-9 ? "yes" : "NO", last);
+    g_print ("RESULT|slider drag 10 s at 120 events/s, device %u ms|%u events → %u requests, last value %s|≤ 1 in flight + 1 pending, last lands|%s\n",
+             latency, events, posts,
+             fabs (sim_config.values[STEVE_FIELD_VISCOUS] - last) < 1e-9 ? "applied" : "LOST",
+             fabs (sim_config.values[STEVE_FIELD_VISCOUS] - last) < 1e-9 ? "met" : "MISSED");
     steve_sim_set_log_requests (sim, FALSE);
     steve_sim_set_http_latency (sim, 0);
   }
@@ -227,6 +233,9 @@ main (int   argc,
     g_print ("streamer stop (%u cycles): median %.3f ms, max %.3f ms  [target <= 100 ms]\n",
              (guint) G_N_ELEMENTS (stop_ms), percentile (stop_ms, G_N_ELEMENTS (stop_ms), 0.5),
              percentile (stop_ms, G_N_ELEMENTS (stop_ms), 1.0));
+    g_print ("RESULT|streamer stop|median %.2f ms, max %.2f ms|≤ 100 ms|%s\n",
+             percentile (stop_ms, G_N_ELEMENTS (stop_ms), 0.5), percentile (stop_ms, G_N_ELEMENTS (stop_ms), 1.0),
+             percentile (stop_ms, G_N_ELEMENTS (stop_ms), 1.0) <= 100 ? "met" : "MISSED");
   }
 
   steve_client_disconnect (client);

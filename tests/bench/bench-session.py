@@ -58,6 +58,11 @@ def main():
         print(f'  CPU {total:.1f} % of one core in all, of which the simulated device {sim:.1f} %, the app {total - sim:.1f} %')
         print(f'  RSS {r0 / 1024:.1f} MiB after 5 s, {r1 / 1024:.1f} MiB after {5 + wall:.0f} s '
               f'(growth {(r1 - r0) / 1024:.1f} MiB; history of {wall * 100:.0f} samples ≈ {wall * 100 * 40 / 1048576:.1f} MiB)')
+        history_mib = wall * 100 * 40 / 1048576
+        grew = (r1 - r0) / 1024
+        print(f'RESULT|{wall:.0f} s session at 100 Hz, plots visible (Xvfb)|CPU {total - sim:.1f} % of a core (+ {sim:.1f} % simulator); '
+              f'RSS {r0 / 1024:.1f} → {r1 / 1024:.1f} MiB|report; RSS growth ≤ history ({history_mib:.1f} MiB)|'
+              f'{"met" if grew <= history_mib + 2 else "MISSED"}')
         return 0 if proc.poll() is None else 1
     finally:
         proc.terminate()
