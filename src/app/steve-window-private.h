@@ -75,6 +75,7 @@ struct _SteveWindow
   gboolean              live_mode;
   gboolean              quit_confirmed;
   AdwToast             *last_toast;     /* weak */
+  gint64                last_toast_shown_us;
   gboolean              disposing;
   guint                 disconnect_wait_id;
   gint64                disconnect_deadline_us;

@@ -68,6 +68,7 @@ steve_window_show_toast (SteveWindow *self,
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 6);
   g_set_weak_pointer (&self->last_toast, toast);
+  self->last_toast_shown_us = g_get_monotonic_time ();
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -1013,6 +1014,11 @@ void
 steve_window_dismiss_toasts (SteveWindow *self)
 {
   g_return_if_fail (STEVE_IS_WINDOW (self));
+
+  /* libadwaita 1.2 crashes later when a toast is dismissed while it is
+   * still sliding in: let it finish appearing first */
+  while (self->last_toast != NULL && g_get_monotonic_time () - self->last_toast_shown_us < 500 * 1000)
+    g_main_context_iteration (NULL, FALSE);
 
   if (self->last_toast)
     adw_toast_dismiss (self->last_toast);
