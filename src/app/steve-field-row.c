@@ -18,6 +18,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "steve-error.h"
 #include "steve-field.h"
 #include "steve-field-row.h"
 
@@ -250,6 +251,62 @@ on_spin_changed (GtkSpinButton *spin,
   edit (self, gtk_spin_button_get_value (spin));
 }
 
+/* Typed text the spin button would drop without a word (not a number,
+ * past the hard limits): say why, and keep the value it had. */
+static int
+on_spin_input (GtkSpinButton *spin,
+               double        *new_value,
+               SteveFieldRow *self)
+{
+  GtkAdjustment *adj = gtk_spin_button_get_adjustment (spin);
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (spin))));
+  g_autoptr(GError) error = NULL;
+  char *end = NULL;
+  double value;
+
+  value = g_strtod (text, &end);
+  if (text[0] == '\0' || end == text || *end != '\0')
+    {
+      g_autofree char *message = NULL;
+
+      if (text[0] == '\0')
+        /* Translators: “Viscous damping: enter a number.” */
+        message = g_strdup_printf (_("%s: enter a number."), _(self->info->label));
+      else
+        {
+          /* a pasted page of text does not belong in a toast */
+          g_autofree char *head = g_utf8_substring (text, 0, 24);
+          g_autofree char *shown = g_utf8_strlen (text, -1) > 24 ? g_strconcat (head, "…", NULL) : g_strdup (text);
+
+          /* Translators: “Viscous damping: “abc” is not a number.” */
+          message = g_strdup_printf (_("%s: “%s” is not a number."), _(self->info->label), shown);
+        }
+      g_signal_emit (self, signals[SHOW_ERROR], 0, message);
+      return GTK_INPUT_ERROR;
+    }
+
+  /* NaN, infinities and values past the hard limits get the core's message */
+  if (steve_field_check_value (self->field, value, &error) &&
+      (value < gtk_adjustment_get_lower (adj) || value > gtk_adjustment_get_upper (adj)))
+    {
+      g_autofree char *lo = format_value (self, gtk_adjustment_get_lower (adj));
+      g_autofree char *hi = format_value (self, gtk_adjustment_get_upper (adj));
+
+      /* Translators: “Smoothing must be between 0.000001 and 1.000000.” */
+      g_set_error (&error, STEVE_ERROR, STEVE_ERROR_VALIDATION,
+                   _("%s must be between %s and %s."), _(self->info->label), lo, hi);
+    }
+
+  if (error != NULL)
+    {
+      g_signal_emit (self, signals[SHOW_ERROR], 0, error->message);
+      return GTK_INPUT_ERROR;
+    }
+
+  *new_value = value;
+  return TRUE;
+}
+
 static void
 on_revert (GtkButton     *button,
            SteveFieldRow *self)
@@ -375,6 +432,7 @@ build (SteveFieldRow *self)
   gtk_widget_set_tooltip_text (self->spin, tooltip);
 
   g_signal_connect (self->scale, "value-changed", G_CALLBACK (on_scale_changed), self);
+  g_signal_connect (self->spin, "input", G_CALLBACK (on_spin_input), self);
   g_signal_connect (self->spin, "value-changed", G_CALLBACK (on_spin_changed), self);
   g_signal_connect (self->revert, "clicked", G_CALLBACK (on_revert), self);
 

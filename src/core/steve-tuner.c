@@ -387,6 +387,7 @@ steve_tuner_set_values (SteveTuner         *self,
                         GError            **error)
 {
   SteveConfig check;
+  SteveConfig rounded;
   SteveConfig update = { { 0 }, 0 };
 
   g_return_val_if_fail (STEVE_IS_TUNER (self), FALSE);
@@ -402,10 +403,19 @@ steve_tuner_set_values (SteveTuner         *self,
   if (!steve_config_apply_update (&self->edited, values, &check, error))
     return FALSE;
 
+  /* The device gets the values rounded to its decimals: the end stops
+   * must not meet once rounded (closed 89.996° is open's 90.00°). */
+  rounded = *values;
+  for (guint i = 0; i < STEVE_N_FIELDS; i++)
+    if (values->present & STEVE_FIELD_BIT (i))
+      rounded.values[i] = steve_field_round (i, values->values[i]);
+  if (!steve_config_apply_update (&self->edited, &rounded, &check, error))
+    return FALSE;
+
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
     if (values->present & STEVE_FIELD_BIT (i))
       {
-        double v = steve_field_round (i, values->values[i]);
+        double v = rounded.values[i];
 
         steve_config_set (&self->edited, i, v);
         steve_config_set (&update, i, v);
