@@ -26,9 +26,9 @@
  * Failures
  * --------
  * A lost connection (refused, reset, timed out) moves a connected client
- * to RECONNECTING and probes GET /status with exponential backoff
- * (0.25 s → 5 s). Idempotent requests (GETs, config sets, stream start and
- * stop) wait and are sent again when the device is back; control, ODrive
+ * to RECONNECTING and probes GET /status after 0.25 s, then every
+ * 0.5 s. Idempotent requests (GETs, config sets, stream start and stop)
+ * wait and are sent again when the device is back; control, ODrive
  * and preset-save requests are never repeated: they fail with the error.
  * 5xx answers with no meaning for the request are retried for idempotent
  * requests only, at most three attempts. A 401 ends in AUTH_FAILED.
@@ -53,7 +53,9 @@
 #include "steve-field.h"
 
 #define BACKOFF_MIN_MS         250
-#define BACKOFF_MAX_MS         5000
+/* at most this long between probes: a device that reboots is found again
+ * well within a second of coming back */
+#define BACKOFF_MAX_MS         500
 #define RETRY_WINDOW_US        (30 * G_USEC_PER_SEC)
 #define MAX_5XX_ATTEMPTS       3
 #define DEFAULT_TIMEOUT_S      5
@@ -784,6 +786,8 @@ on_response (GObject      *source,
         if (status >= 500 && self->state == STEVE_CLIENT_RECONNECTING &&
             device_error->code != STEVE_ERROR_VALVE_UNINITIALIZED)
           {
+            /* it answers: ask again soon, not after a longer back-off */
+            self->backoff_ms = BACKOFF_MIN_MS;
             schedule_reconnect (self);
             return;
           }

@@ -114,6 +114,7 @@ struct _SteveStreamer
   guint               ui_limit;
   GSource            *ui_source;
   gboolean            worker_running;
+  gboolean            kick;             /* the device streams again: connect now */
   gint64              last_ensure_us;
 
   /* raw sinks, under sink_lock (held while they run) */
@@ -215,15 +216,33 @@ schedule_ui_locked (SteveStreamer *self)
   g_source_attach (self->ui_source, self->context);
 }
 
+/* Any thread: the device was asked to stream again, so the worker need
+ * not wait out its back-off to find the port open. */
+static void
+kick_worker (SteveStreamer *self)
+{
+  g_mutex_lock (&self->lock);
+  self->kick = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
 static void
 stream_started_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
+  g_autoptr(SteveStreamer) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!steve_client_stream_finish (STEVE_CLIENT (source), result, &error))
-    g_debug ("could not start streaming on the device: %s", error->message);
+    {
+      g_debug ("could not start streaming on the device: %s", error->message);
+      return;
+    }
+
+  if (self->cancellable != NULL && !g_cancellable_is_cancelled (self->cancellable))
+    kick_worker (self);
 }
 
 static void
@@ -243,7 +262,7 @@ stream_state_cb (GObject      *source,
     {
       g_debug ("the device is not streaming (restarted?): starting it again");
       steve_client_stream_start_async (self->client, steve_streamer_get_interval (self),
-                                       NULL, stream_started_cb, NULL);
+                                       NULL, stream_started_cb, g_object_ref (self));
     }
 }
 
@@ -267,7 +286,8 @@ on_connection_restored (SteveClient   *client,
 {
   /* after a device restart streaming is off: ask again */
   if (self->cancellable != NULL && !g_cancellable_is_cancelled (self->cancellable))
-    steve_client_stream_start_async (client, steve_streamer_get_interval (self), NULL, stream_started_cb, NULL);
+    steve_client_stream_start_async (client, steve_streamer_get_interval (self), NULL, stream_started_cb,
+                                     g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------ worker */
@@ -709,21 +729,20 @@ run_connection (SteveStreamer *self,
   g_mutex_unlock (&self->lock);
 }
 
+/* Sleeps @ms, or less when cancelled or kicked. FALSE if cancelled. */
 static gboolean
-wait_cancellable (GCancellable *cancellable,
-                  guint         ms)
+wait_backoff (SteveStreamer *self,
+              GCancellable  *cancellable,
+              guint          ms)
 {
-  GPollFD fd;
-  gboolean have_fd = g_cancellable_make_pollfd (cancellable, &fd);
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
 
-  if (!have_fd)
-    {
-      g_usleep ((gulong) ms * 1000);
-      return !g_cancellable_is_cancelled (cancellable);
-    }
-
-  g_poll (&fd, 1, (gint) ms);
-  g_cancellable_release_fd (cancellable);
+  g_mutex_lock (&self->lock);
+  while (!self->kick && !g_cancellable_is_cancelled (cancellable))
+    if (!g_cond_wait_until (&self->cond, &self->lock, deadline))
+      break;
+  self->kick = FALSE;
+  g_mutex_unlock (&self->lock);
   return !g_cancellable_is_cancelled (cancellable);
 }
 
@@ -759,7 +778,7 @@ worker_thread (GTask        *task,
             break;
           g_debug ("stream %s:%u: %s", self->host, self->port, error->message);
           request_ensure_streaming (self);
-          if (!wait_cancellable (cancellable, backoff))
+          if (!wait_backoff (self, cancellable, backoff))
             break;
           backoff = MIN (backoff * 2, BACKOFF_MAX_MS);
           continue;
@@ -977,6 +996,7 @@ stop_worker (SteveStreamer *self,
   g_cancellable_cancel (self->cancellable);
 
   g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->cond);   /* out of a back-off wait */
   while (self->worker_running)
     g_cond_wait (&self->cond, &self->lock);
   if (self->state != STEVE_STREAMER_STOPPED)
