@@ -1498,10 +1498,11 @@ estop_thread (GTask        *task,
   EstopData *d = task_data;
   GError *error = estop_exchange (d, cancellable);
 
-  /* one immediate second try if the connection failed: latching the
-   * estop twice is harmless */
-  if (error != NULL && error->code == STEVE_ERROR_CONNECTION &&
-      !g_cancellable_is_cancelled (cancellable))
+  /* up to two immediate retries when the failure says nothing about the
+   * request (lost connection, timeout, a 5xx): latching the estop twice
+   * is harmless, not latching it is not */
+  for (guint retry = 0; retry < 2 && error != NULL && steve_error_is_transient (error) &&
+                        !g_cancellable_is_cancelled (cancellable); retry++)
     {
       g_clear_error (&error);
       error = estop_exchange (d, cancellable);
