@@ -162,6 +162,38 @@ steve_choose_file_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ------------------------------------------------------------------ plot window */
+
+/* The plot windows offered everywhere (the window's dropdown, the
+ * preferences), in seconds; 0 is everything. The "plot-window" setting
+ * holds seconds, the dropdowns an index into this list. */
+static const double plot_windows[] = { 2, 5, 10, 30, 60, 120, 300, 600, 0 };
+
+gboolean
+steve_plot_window_from_setting (GValue   *value,
+                                GVariant *variant,
+                                gpointer  user_data)
+{
+  double seconds = g_variant_get_double (variant);
+  guint best = 2;
+
+  for (guint i = 0; i < G_N_ELEMENTS (plot_windows); i++)
+    if (plot_windows[i] == seconds)
+      best = i;
+  g_value_set_uint (value, best);
+  return TRUE;
+}
+
+GVariant *
+steve_plot_window_to_setting (const GValue       *value,
+                              const GVariantType *type,
+                              gpointer            user_data)
+{
+  guint i = MIN (g_value_get_uint (value), G_N_ELEMENTS (plot_windows) - 1);
+
+  return g_variant_new_double (plot_windows[i]);
+}
+
 /* ------------------------------------------------------------------ journals */
 
 /**

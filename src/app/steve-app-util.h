@@ -38,6 +38,12 @@ void   steve_choose_file_async   (GtkWidget           *widget,
 GFile *steve_choose_file_finish  (GAsyncResult        *result,
                                   int                 *type_index,
                                   GError             **error);
+gboolean  steve_plot_window_from_setting (GValue              *value,
+                                         GVariant            *variant,
+                                         gpointer             user_data);
+GVariant *steve_plot_window_to_setting   (const GValue        *value,
+                                          const GVariantType  *type,
+                                          gpointer             user_data);
 char  *steve_journal_dir         (void);
 char  *steve_new_journal_path    (const char          *kind,
                                   GError             **error);

@@ -10,6 +10,8 @@
 
 #include <glib/gi18n.h>
 
+#include "steve-app-util.h"
+
 #include "steve-preferences-window.h"
 
 struct _StevePreferencesWindow
@@ -27,33 +29,6 @@ struct _StevePreferencesWindow
 
 G_DEFINE_FINAL_TYPE (StevePreferencesWindow, steve_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
-/* plot windows offered everywhere: seconds, 0 = everything */
-static const double plot_windows[] = { 2, 5, 10, 30, 60, 120, 300, 600, 0 };
-
-static gboolean
-window_get (GValue   *value,
-            GVariant *variant,
-            gpointer  user_data)
-{
-  double seconds = g_variant_get_double (variant);
-  guint best = 2;
-
-  for (guint i = 0; i < G_N_ELEMENTS (plot_windows); i++)
-    if (plot_windows[i] == seconds)
-      best = i;
-  g_value_set_uint (value, best);
-  return TRUE;
-}
-
-static GVariant *
-window_set (const GValue       *value,
-            const GVariantType *type,
-            gpointer            user_data)
-{
-  guint i = g_value_get_uint (value);
-
-  return g_variant_new_double (plot_windows[MIN (i, G_N_ELEMENTS (plot_windows) - 1)]);
-}
 
 static gboolean
 nick_get (GValue   *value,
@@ -176,7 +151,7 @@ steve_preferences_window_init (StevePreferencesWindow *self)
                    gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (self->interval_spin)), "value",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "plot-window", self->window_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, window_get, window_set, NULL, NULL);
+                                G_SETTINGS_BIND_DEFAULT, steve_plot_window_from_setting, steve_plot_window_to_setting, NULL, NULL);
   g_settings_bind_with_mapping (self->settings, "position-unit", self->unit_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, nick_get, nick_set, (gpointer) unit_nicks, NULL);
   g_settings_bind_with_mapping (self->settings, "color-scheme", self->scheme_row, "selected",

@@ -14,43 +14,19 @@
 
 #include <glib/gi18n.h>
 
+#include "steve-app-util.h"
+
 #include "steve-chart.h"
 #include "steve-history.h"
 #include "steve-model-view.h"
 #include "steve-window-private.h"
 
-/* plot windows offered everywhere: seconds, 0 = everything */
-static const double plot_windows[] = { 2, 5, 10, 30, 60, 120, 300, 600, 0 };
+/* the labels of the plot windows (steve_plot_window_from_setting()) */
 static const char * const plot_window_labels[] = {
   N_("2 s"), N_("5 s"), N_("10 s"), N_("30 s"), N_("1 min"), N_("2 min"), N_("5 min"), N_("10 min"), N_("All"), NULL,
 };
 
 #define HISTORY(self) ((SteveHistory *) (self)->history)
-
-static gboolean
-window_get (GValue   *value,
-            GVariant *variant,
-            gpointer  user_data)
-{
-  double seconds = g_variant_get_double (variant);
-  guint best = 2;
-
-  for (guint i = 0; i < G_N_ELEMENTS (plot_windows); i++)
-    if (plot_windows[i] == seconds)
-      best = i;
-  g_value_set_uint (value, best);
-  return TRUE;
-}
-
-static GVariant *
-window_set (const GValue       *value,
-            const GVariantType *type,
-            gpointer            user_data)
-{
-  guint i = MIN (g_value_get_uint (value), G_N_ELEMENTS (plot_windows) - 1);
-
-  return g_variant_new_double (plot_windows[i]);
-}
 
 static void
 on_plot_window (GSettings   *settings,
@@ -129,7 +105,7 @@ steve_window_plots_init (SteveWindow *self)
   gtk_drop_down_set_model (self->window_dropdown, G_LIST_MODEL (labels));
 
   g_settings_bind_with_mapping (self->settings, "plot-window", self->window_dropdown, "selected",
-                                G_SETTINGS_BIND_DEFAULT, window_get, window_set, NULL, NULL);
+                                G_SETTINGS_BIND_DEFAULT, steve_plot_window_from_setting, steve_plot_window_to_setting, NULL, NULL);
   g_signal_connect_object (self->settings, "changed::plot-window", G_CALLBACK (on_plot_window), self, 0);
   g_signal_connect_object (self->settings, "changed::position-unit", G_CALLBACK (on_position_unit), self, 0);
   on_plot_window (self->settings, NULL, self);

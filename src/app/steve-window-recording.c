@@ -40,6 +40,32 @@ static const SteveRecordingFormat recording_type_formats[] = {
   STEVE_RECORDING_FORMAT_JSON,
 };
 
+/* The format comes from the file name; a name without a known extension
+ * gets the one of the type chosen in the file chooser. FALSE if @file is
+ * not a local file. */
+static gboolean
+resolve_recording_file (GFile                **file,
+                        int                    type_index,
+                        SteveRecordingFormat  *format)
+{
+  g_autofree char *path = g_file_get_path (*file);
+
+  if (path == NULL)
+    return FALSE;
+
+  if (!steve_recording_format_from_path (path, format) || *format == STEVE_RECORDING_FORMAT_JOURNAL)
+    {
+      g_autofree char *with_ext = NULL;
+
+      *format = type_index >= 0 && type_index < (int) G_N_ELEMENTS (recording_type_formats)
+                  ? recording_type_formats[type_index] : STEVE_RECORDING_FORMAT_HDF5;
+      with_ext = g_strconcat (path, steve_recording_format_extension (*format), NULL);
+      g_object_unref (*file);
+      *file = g_file_new_for_path (with_ext);
+    }
+  return TRUE;
+}
+
 /* Where journals live: one per running recording, removed once saved. */
 char *
 steve_window_dup_journal_dir (void)
@@ -193,7 +219,6 @@ record_file_chosen (GObject      *source,
   g_autoptr(GError) error = NULL;
   int type_index = -1;
   g_autoptr(GFile) file = steve_choose_file_finish (result, &type_index, &error);
-  g_autofree char *path = NULL;
   SteveRecordingFormat format;
 
   if (file == NULL)
@@ -203,22 +228,10 @@ record_file_chosen (GObject      *source,
       return;
     }
 
-  path = g_file_get_path (file);
-  if (path == NULL)
+  if (!resolve_recording_file (&file, type_index, &format))
     {
       steve_window_show_toast (self, _("Recordings can only be saved to local files."));
       return;
-    }
-
-  /* the name decides; without a known extension, the chosen type adds one */
-  if (!steve_recording_format_from_path (path, &format) || format == STEVE_RECORDING_FORMAT_JOURNAL)
-    {
-      g_autofree char *with_ext = NULL;
-
-      format = type_index >= 0 && type_index < (int) G_N_ELEMENTS (recording_type_formats)
-                 ? recording_type_formats[type_index] : STEVE_RECORDING_FORMAT_HDF5;
-      with_ext = g_strconcat (path, steve_recording_format_extension (format), NULL);
-      g_set_object (&file, g_file_new_for_path (with_ext));
     }
 
   if (!steve_window_start_recording (self, file, format, &error))
@@ -276,25 +289,14 @@ retry_file_chosen (GObject      *source,
   g_autoptr(GError) error = NULL;
   int type_index = -1;
   g_autoptr(GFile) file = steve_choose_file_finish (result, &type_index, &error);
-  g_autofree char *path = file ? g_file_get_path (file) : NULL;
   SteveRecordingFormat format;
 
-  if (path == NULL)
+  if (file == NULL || !resolve_recording_file (&file, type_index, &format))
     {
       /* still safe in the journal, offered again at the next start */
       steve_window_show_toast (data->self, _("The recording was not saved; it will be offered again when Steve Tuner starts."));
       save_data_free (data);
       return;
-    }
-
-  if (!steve_recording_format_from_path (path, &format) || format == STEVE_RECORDING_FORMAT_JOURNAL)
-    {
-      g_autofree char *with_ext = NULL;
-
-      format = type_index >= 0 && type_index < (int) G_N_ELEMENTS (recording_type_formats)
-                 ? recording_type_formats[type_index] : STEVE_RECORDING_FORMAT_HDF5;
-      with_ext = g_strconcat (path, steve_recording_format_extension (format), NULL);
-      g_set_object (&file, g_file_new_for_path (with_ext));
     }
 
   save_recording (data->self, data->recording, file, format, g_steal_pointer (&data->journal));
@@ -718,21 +720,10 @@ recover_file_chosen (GObject      *source,
   g_autoptr(GError) error = NULL;
   int type_index = -1;
   g_autoptr(GFile) file = steve_choose_file_finish (result, &type_index, &error);
-  g_autofree char *path = file ? g_file_get_path (file) : NULL;
   SteveRecordingFormat format;
 
-  if (path != NULL)
+  if (file != NULL && resolve_recording_file (&file, type_index, &format))
     {
-      if (!steve_recording_format_from_path (path, &format) || format == STEVE_RECORDING_FORMAT_JOURNAL)
-        {
-          g_autofree char *with_ext = NULL;
-
-          format = type_index >= 0 && type_index < (int) G_N_ELEMENTS (recording_type_formats)
-                     ? recording_type_formats[type_index] : STEVE_RECORDING_FORMAT_HDF5;
-          with_ext = g_strconcat (path, steve_recording_format_extension (format), NULL);
-          g_set_object (&file, g_file_new_for_path (with_ext));
-        }
-
       if (steve_window_save_recovered_journal (data->self, data->journal, file, format, &error))
         {
           g_autofree char *name = g_file_get_basename (file);

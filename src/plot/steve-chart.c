@@ -331,50 +331,6 @@ lane_y (const LaneState *l,
          (v - l->scale.min) / (l->scale.max - l->scale.min) * l->plot.size.height;
 }
 
-static PangoLayout *
-create_small_layout (SteveChart *self,
-                     gboolean    bold)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
-  PangoAttrList *attrs = pango_attr_list_new ();
-
-  pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
-  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
-  if (bold)
-    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
-  pango_layout_set_attributes (layout, attrs);
-  pango_attr_list_unref (attrs);
-
-  return layout;
-}
-
-/* Draws @text with its (xalign, yalign) point at (x, y); returns its width. */
-static double
-append_text (GtkSnapshot   *snapshot,
-             PangoLayout   *layout,
-             const char    *text,
-             double         x,
-             double         y,
-             double         xalign,
-             double         yalign,
-             const GdkRGBA *color,
-             int            scale)
-{
-  int w, h;
-
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &w, &h);
-
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot,
-                          &GRAPHENE_POINT_INIT (steve_plot_snap (x - w * xalign, scale),
-                                                steve_plot_snap (y - h * yalign, scale)));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-
-  return w;
-}
-
 static void
 cached_text_free (gpointer data)
 {
@@ -732,7 +688,7 @@ ensure_geometry (SteveChart *self)
   if (width <= 0 || height <= 0)
     return FALSE;
 
-  layout = create_small_layout (self, FALSE);
+  layout = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
   pango_layout_set_text (layout, "−8888.888", -1);
   pango_layout_get_pixel_size (layout, &w, &h);
   g->label_h = h;
@@ -921,8 +877,8 @@ build_frame_node (SteveChart    *self,
                   const GdkRGBA *fg)
 {
   GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(PangoLayout) label = create_small_layout (self, FALSE);
-  g_autoptr(PangoLayout) title = create_small_layout (self, TRUE);
+  g_autoptr(PangoLayout) label = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
+  g_autoptr(PangoLayout) title = steve_plot_create_small_layout (GTK_WIDGET (self), TRUE);
   const Geometry *g = &self->geo;
   GdkRGBA lane_bg = steve_plot_rgba_alpha (fg, 0.035f);
   GdkRGBA grid = steve_plot_rgba_alpha (fg, 0.10f);
@@ -1025,7 +981,7 @@ build_time_nodes (SteveChart    *self,
 {
   const Geometry *g = &self->geo;
   GtkSnapshot *grid = gtk_snapshot_new ();
-  g_autoptr(PangoLayout) layout = create_small_layout (self, FALSE);
+  g_autoptr(PangoLayout) layout = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
   GdkRGBA grid_c = steve_plot_rgba_alpha (fg, 0.10f);
   GdkRGBA tick_c = steve_plot_rgba_alpha (fg, 0.40f);
   GdkRGBA text_c = steve_plot_rgba_alpha (fg, 0.75f);
@@ -1352,7 +1308,7 @@ build_data_node (SteveChart    *self,
   /* Marker tags below the time labels */
   if (n_markers > 0 && g->markers_row)
     {
-      g_autoptr(PangoLayout) layout = create_small_layout (self, FALSE);
+      g_autoptr(PangoLayout) layout = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
       GdkRGBA tag_bg = steve_plot_rgba_alpha (fg, 0.12f);
       double right_edge = -G_MAXDOUBLE;
       double y = g->axis_y + TICK_LEN + g->label_h + 6;
@@ -1378,7 +1334,7 @@ build_data_node (SteveChart    *self,
             continue;   /* would overlap the previous tag: the line and tooltip remain */
 
           append_rounded (snapshot, &GRAPHENE_RECT_INIT (left, y, w + 8, h + 2), 4, &tag_bg);
-          append_text (snapshot, layout, shortened, left + 4, y + 1, 0.0, 0.0, fg, g->scale);
+          steve_plot_append_text (snapshot, layout, shortened, left + 4, y + 1, 0.0, 0.0, fg, g->scale);
           gtk_snapshot_append_color (snapshot, &marker_c,
                                      &GRAPHENE_RECT_INIT (floor (x * g->scale) / g->scale, g->axis_y,
                                                           px, y - g->axis_y));
@@ -1391,7 +1347,7 @@ build_data_node (SteveChart    *self,
       g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
       GdkRGBA dim = steve_plot_rgba_alpha (fg, 0.55f);
 
-      append_text (snapshot, layout, _("No channel shown"), g->width / 2.0, g->height / 2.0,
+      steve_plot_append_text (snapshot, layout, _("No channel shown"), g->width / 2.0, g->height / 2.0,
                    0.5, 0.5, &dim, g->scale);
     }
   else if (!any_data)
@@ -1400,7 +1356,7 @@ build_data_node (SteveChart    *self,
       GdkRGBA dim = steve_plot_rgba_alpha (fg, 0.55f);
       gboolean empty = self->history == NULL || steve_history_get_n_samples (self->history) == 0;
 
-      append_text (snapshot, layout,
+      steve_plot_append_text (snapshot, layout,
                    empty ? _("Waiting for telemetry…") : _("No data in this time range"),
                    g->plot_x + g->plot_w / 2, (g->lanes_top + g->lanes_bottom) / 2,
                    0.5, 0.5, &dim, g->scale);
@@ -1458,8 +1414,8 @@ build_legend_node (SteveChart    *self,
 {
   const Geometry *g = &self->geo;
   GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(PangoLayout) layout = create_small_layout (self, FALSE);
-  g_autoptr(PangoLayout) title = create_small_layout (self, TRUE);
+  g_autoptr(PangoLayout) layout = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
+  g_autoptr(PangoLayout) title = steve_plot_create_small_layout (GTK_WIDGET (self), TRUE);
   GdkRGBA text_c = steve_plot_rgba_alpha (fg, 0.80f);
 
   for (guint ch = 0; ch < STEVE_N_CHANNELS; ch++)
@@ -1723,8 +1679,8 @@ append_cursor (SteveChart    *self,
       g_string_append_printf (values_text, "\n%s", values[i]);
     }
 
-  name_layout = create_small_layout (self, FALSE);
-  value_layout = create_small_layout (self, FALSE);
+  name_layout = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
+  value_layout = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
   pango_layout_set_alignment (value_layout, PANGO_ALIGN_RIGHT);
   pango_layout_set_text (name_layout, names_text->str, -1);
   pango_layout_set_text (value_layout, values_text->str, -1);

@@ -95,49 +95,6 @@ G_DEFINE_FINAL_TYPE (SteveModelView, steve_model_view, GTK_TYPE_WIDGET)
 
 /* ------------------------------------------------------------ helpers */
 
-static PangoLayout *
-create_small_layout (SteveModelView *self,
-                     gboolean        bold)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
-  PangoAttrList *attrs = pango_attr_list_new ();
-
-  pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
-  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
-  if (bold)
-    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
-  pango_layout_set_attributes (layout, attrs);
-  pango_attr_list_unref (attrs);
-
-  return layout;
-}
-
-static double
-append_text (GtkSnapshot   *snapshot,
-             PangoLayout   *layout,
-             const char    *text,
-             double         x,
-             double         y,
-             double         xalign,
-             double         yalign,
-             const GdkRGBA *color,
-             int            scale)
-{
-  int w, h;
-
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &w, &h);
-
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot,
-                          &GRAPHENE_POINT_INIT (steve_plot_snap (x - w * xalign, scale),
-                                                steve_plot_snap (y - h * yalign, scale)));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-
-  return w;
-}
-
 static inline double
 panel_x (const Panel *p,
          double       x)
@@ -386,7 +343,7 @@ layout_panels (SteveModelView *self,
                int             height,
                int             scale)
 {
-  g_autoptr(PangoLayout) layout = create_small_layout (self, FALSE);
+  g_autoptr(PangoLayout) layout = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
   double margin_left, header_h, bottom, panel_w;
   int w, h;
 
@@ -426,8 +383,8 @@ build_frame_node (SteveModelView *self,
     N_("Torque (N·m) vs position"),
   };
   GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(PangoLayout) label = create_small_layout (self, FALSE);
-  g_autoptr(PangoLayout) title = create_small_layout (self, TRUE);
+  g_autoptr(PangoLayout) label = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
+  g_autoptr(PangoLayout) title = steve_plot_create_small_layout (GTK_WIDGET (self), TRUE);
   GdkRGBA bg = steve_plot_rgba_alpha (fg, 0.035f);
   GdkRGBA grid = steve_plot_rgba_alpha (fg, 0.10f);
   GdkRGBA zero = steve_plot_rgba_alpha (fg, 0.30f);
@@ -464,7 +421,7 @@ build_frame_node (SteveModelView *self,
           else if (y + self->label_h / 2 > r->origin.y + r->size.height)
             yalign = 1.0, y = r->origin.y + r->size.height;
           s = steve_plot_format_value (v, dy);
-          append_text (snapshot, label, s, r->origin.x - LABEL_GAP, y, 1.0, yalign, &text, scale);
+          steve_plot_append_text (snapshot, label, s, r->origin.x - LABEL_GAP, y, 1.0, yalign, &text, scale);
         }
 
       for (guint i = 0; i <= nx; i++)
@@ -486,7 +443,7 @@ build_frame_node (SteveModelView *self,
           else if (i == nx)
             xalign = 1.0;
           s = steve_plot_format_value (v, dx);
-          append_text (snapshot, label, s, x, r->origin.y + r->size.height + TICK_LEN + 1,
+          steve_plot_append_text (snapshot, label, s, x, r->origin.y + r->size.height + TICK_LEN + 1,
                        xalign, 0.0, &text, scale);
         }
 
@@ -495,11 +452,11 @@ build_frame_node (SteveModelView *self,
                            steve_channel_get_unit (STEVE_CHANNEL_VELOCITY))
         : g_strdup_printf (_("%s (%s)"), steve_channel_get_name (STEVE_CHANNEL_POSITION),
                            steve_channel_get_unit (STEVE_CHANNEL_POSITION));
-      append_text (snapshot, label, x_title, r->origin.x + r->size.width / 2,
+      steve_plot_append_text (snapshot, label, x_title, r->origin.x + r->size.width / 2,
                    r->origin.y + r->size.height + TICK_LEN + self->label_h + 3, 0.5, 0.0, fg, scale);
 
       y_title = g_strdup (_(titles[p]));
-      append_text (snapshot, title, y_title, panel->header.origin.x,
+      steve_plot_append_text (snapshot, title, y_title, panel->header.origin.x,
                    panel->header.origin.y + panel->header.size.height - 3, 0.0, 1.0, fg, scale);
     }
 
@@ -538,7 +495,7 @@ draw_legend (SteveModelView *self,
              gboolean        two_curves,
              int             scale)
 {
-  g_autoptr(PangoLayout) layout = create_small_layout (self, FALSE);
+  g_autoptr(PangoLayout) layout = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
   GdkRGBA text = steve_plot_rgba_alpha (fg, 0.80f);
   GdkRGBA model_dim = steve_plot_rgba_alpha (model, 0.55f);
   double right = panel->header.origin.x + panel->header.size.width;
@@ -568,7 +525,7 @@ draw_legend (SteveModelView *self,
     {
       double w;
 
-      w = append_text (snapshot, layout, entries[i], right, y, 1.0, 1.0, &text, scale);
+      w = steve_plot_append_text (snapshot, layout, entries[i], right, y, 1.0, 1.0, &text, scale);
       if (colors[i] == dots)
         {
           /* A few dots for the measured samples */
@@ -704,7 +661,7 @@ steve_model_view_snapshot (GtkWidget   *widget,
           g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
           GdkRGBA dim = steve_plot_rgba_alpha (&fg, 0.55f);
 
-          append_text (snapshot, layout, _("Waiting for telemetry…"),
+          steve_plot_append_text (snapshot, layout, _("Waiting for telemetry…"),
                        r->origin.x + r->size.width / 2, r->origin.y + r->size.height / 4,
                        0.5, 0.5, &dim, scale);
         }

@@ -55,6 +55,17 @@ char    *steve_plot_format_time        (double          t,
 
 void     steve_plot_series_color       (SteveChannel    channel,
                                         GdkRGBA        *color);
+PangoLayout *steve_plot_create_small_layout (GtkWidget     *widget,
+                                            gboolean       bold);
+double   steve_plot_append_text        (GtkSnapshot    *snapshot,
+                                        PangoLayout    *layout,
+                                        const char     *text,
+                                        double          x,
+                                        double          y,
+                                        double          xalign,
+                                        double          yalign,
+                                        const GdkRGBA  *color,
+                                        int             scale);
 void     steve_plot_get_fg_color       (GtkWidget      *widget,
                                         GdkRGBA        *color);
 

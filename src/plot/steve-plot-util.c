@@ -286,3 +286,49 @@ steve_plot_get_fg_color (GtkWidget *widget,
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
   G_GNUC_END_IGNORE_DEPRECATIONS
 }
+
+/* The plots' label text: small, tabular figures, optionally bold. */
+PangoLayout *
+steve_plot_create_small_layout (GtkWidget *widget,
+                                gboolean   bold)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
+  PangoAttrList *attrs = pango_attr_list_new ();
+
+  pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
+  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
+  if (bold)
+    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+
+  return layout;
+}
+
+/* Draws @text with its (xalign, yalign) point at (x, y), on the device
+ * pixel grid; returns its width. */
+double
+steve_plot_append_text (GtkSnapshot   *snapshot,
+                        PangoLayout   *layout,
+                        const char    *text,
+                        double         x,
+                        double         y,
+                        double         xalign,
+                        double         yalign,
+                        const GdkRGBA *color,
+                        int            scale)
+{
+  int w, h;
+
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, &w, &h);
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot,
+                          &GRAPHENE_POINT_INIT (steve_plot_snap (x - w * xalign, scale),
+                                                steve_plot_snap (y - h * yalign, scale)));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+
+  return w;
+}
