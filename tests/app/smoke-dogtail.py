@@ -10,6 +10,7 @@
 # bus can be reached, 1 otherwise.
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,10 +21,17 @@ def log(*args):
     print('#', *args, flush=True)
 
 
+app_proc = None
+BUDGET_S = 100   # the whole smoke test, below meson's 120 s timeout
+
+
 def wait_for(what, predicate, timeout=20.0):
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
+        if app_proc is not None and app_proc.poll() is not None:
+            raise AssertionError(f'the application exited ({app_proc.returncode}) '
+                                 f'while waiting for {what}')
         try:
             value = predicate()
             if value:
@@ -47,7 +55,12 @@ def find(app, role, text):
     return None
 
 
+def out_of_time(signum, frame):
+    raise AssertionError(f'the smoke test took longer than {BUDGET_S} s')
+
+
 def main():
+    global app_proc
     binary = sys.argv[1]
     env = dict(os.environ)
     env.pop('GTK_A11Y', None)          # the test environment turns it off
@@ -59,6 +72,10 @@ def main():
     env['GSETTINGS_BACKEND'] = 'memory'
 
     os.environ.pop('GTK_A11Y', None)
+    # the application keeps G_DEBUG=fatal-warnings; this process does not:
+    # libatspi warns when an object leaves the tree while it is being read,
+    # which is normal for a client walking a live tree
+    os.environ.pop('G_DEBUG', None)
     try:
         # dogtail refuses to start unless the desktop says accessibility is
         # on; in this private session that setting lives only in memory
@@ -81,6 +98,8 @@ def main():
     config.childrenLimit = 2000
 
     app_proc = subprocess.Popen([binary], env=env)
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(BUDGET_S)
     try:
         app = wait_for('the application on the accessibility bus',
                        lambda: next((a for a in root.applications()
@@ -120,6 +139,7 @@ def main():
         log('FAILED:', e)
         return 1
     finally:
+        signal.alarm(0)
         app_proc.terminate()
         try:
             app_proc.wait(timeout=10)

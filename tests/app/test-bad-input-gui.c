@@ -855,10 +855,11 @@ test_invalid_typing (Fixture       *f,
             expected = g_strdup_printf ("%s: enter a number.", info->label);
           else if (end == stripped || *end != '\0')
             {
-              g_autofree char *head = g_utf8_substring (stripped, 0, 24);
+              gboolean long_text = g_utf8_strlen (stripped, -1) > 24;
+              g_autofree char *head = long_text ? g_utf8_substring (stripped, 0, 24) : g_strdup (stripped);
 
               expected = g_strdup_printf ("%s: “%s%s” is not a number.", info->label, head,
-                                          g_utf8_strlen (stripped, -1) > 24 ? "…" : "");
+                                          long_text ? "…" : "");
             }
           else if (!steve_field_check_value (field, v, &error))
             expected = g_strdup (error->message);

@@ -249,6 +249,16 @@ on_tuner_error (SteveTuner   *tuner,
     g_test_message ("tuner error: %s", error->message);
 }
 
+/* every change made during an outage has reached the device or failed
+ * with an error the tuner reported */
+static gboolean
+outage_changes_settled (gpointer data)
+{
+  const Tuning *t = data;
+
+  return t->outage_applied + t->tuner_errors >= t->outage_changes;
+}
+
 static void
 tune (double value)
 {
@@ -360,7 +370,9 @@ test_soak (void)
       if (now >= next_tune)
         {
           next_tune += TUNE_PERIOD_US;
-          if (up && steve_window_is_connected (window))
+          /* not while an outage change is still queued: the client
+           * would rightly merge it into this one (latest wins) */
+          if (up && steve_window_is_connected (window) && outage_changes_settled (&tuning))
             tune (0.0200 + 0.0010 * (n_tunes++ % 100));
         }
 
@@ -418,6 +430,7 @@ test_soak (void)
   steve_sim_set_stream_close_every (sim, 0);
   steve_sim_set_http_error_rate (sim, 0);
   g_assert_true (spin_until (streaming, NULL, DOWNTIME_MS + 5000));
+  spin_until (outage_changes_settled, &tuning, 5000);
   tune (final_value);
   g_assert_true (spin_until (sim_viscous_is, &final_value, 5000));
   spin_until (NULL, NULL, BANNER_CLEAR_US / 1000);
