@@ -1118,6 +1118,35 @@ test_atomic_and_errors (void)
       }
   }
 
+  /* a JSON recording with another value before or after it (json-glib
+   * would parse "-0.{…}" and leak the object it dropped) */
+  {
+    g_autofree char *clean = g_build_filename (tmp->dir, "clean.json", NULL);
+    g_autofree char *stray = g_build_filename (tmp->dir, "stray.json", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr(SteveRecording) loaded = NULL;
+    const char * const wrap[][2] = { { "-0.", "" }, { "", "{}" }, { "1 ", "" }, { "\n ", " \n" } };
+
+    g_assert_true (steve_recording_save (recording, STEVE_RECORDING_FORMAT_JSON, clean, &error));
+    g_assert_no_error (error);
+    text = read_file (clean, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS (wrap); i++)
+      {
+        g_autofree char *wrapped = g_strconcat (wrap[i][0], text, wrap[i][1], NULL);
+
+        write_file (stray, wrapped, -1);
+        if (i < 3)
+          assert_load_fails (stray, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+        else
+          {
+            /* whitespace around the one value is fine */
+            loaded = steve_recording_load (stray, &error);
+            g_assert_no_error (error);
+            assert_recordings_equal (recording, loaded, 1e-8, 0);
+          }
+      }
+  }
+
   /* a journal torn by a crash */
   {
     g_autofree char *text = NULL;
