@@ -31,13 +31,32 @@ steve_gui_test_init (int    *argc,
     }
 }
 
-/* Runs the main context until @cond holds; FALSE after @timeout_ms. */
+/* STEVE_TEST_TIMEOUT_SCALE (set by build-aux/valgrind-tests) stretches
+ * every wait: under memcheck the app and the in-process simulator run
+ * 20-50x slower, and the valgrind stage checks memory, not timing. */
+static guint
+timeout_scale (void)
+{
+  static gsize scale = 0;
+
+  if (g_once_init_enter (&scale))
+    {
+      const char *env = g_getenv ("STEVE_TEST_TIMEOUT_SCALE");
+      guint64 v = env ? g_ascii_strtoull (env, NULL, 10) : 1;
+
+      g_once_init_leave (&scale, (gsize) CLAMP (v, 1, 100));
+    }
+  return (guint) scale;
+}
+
+/* Runs the main context until @cond holds; FALSE after @timeout_ms
+ * (times the timeout scale). */
 gboolean
 steve_gui_wait_for (SteveGuiCondition  cond,
                     gpointer           data,
                     guint              timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * timeout_scale () * 1000;
 
   while (!cond (data))
     {

@@ -218,7 +218,11 @@ test_render_pages (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_unmaximize (GTK_WINDOW (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.start", NULL));
-  steve_gui_spin_ms (1500);
+  /* long enough to fill most of the 10 s plot window: these renders are
+   * the screenshots in data/screenshots */
+  steve_gui_spin_ms (6000);
+  /* no text selected in a field from the e-stop test */
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
 
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_LIGHT);
   render_device_page ("light");
