@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <locale.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +99,9 @@ main (int   argc,
   g_autoptr(GBytes) payload = NULL;
   double rates[8];
   gboolean all_ok = TRUE;
+
+  /* the figures carry ≥, ≤ and →, printed in the locale's charset */
+  setlocale (LC_ALL, "");
 
   for (guint i = 0; i < n_lines; i++)
     {

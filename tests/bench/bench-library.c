@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include <locale.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +104,9 @@ main (int   argc,
   g_autoptr(GAsyncResult) r = NULL;
   double estop_ms[30];
   guint rounds = G_N_ELEMENTS (estop_ms);
+
+  /* the figures carry ≥, ≤ and →, printed in the locale's charset */
+  setlocale (LC_ALL, "");
 
   if (!steve_sim_start (sim, NULL))
     return EXIT_FAILURE;

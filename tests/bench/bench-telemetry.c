@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <locale.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,9 @@ main (int   argc,
   double rates[16];
   double checksum = 0;
   guint parsed = 0;
+
+  /* the figures carry ≥, ≤ and →, printed in the locale's charset */
+  setlocale (LC_ALL, "");
 
   for (guint i = 0; i < n_lines; i++)
     {
