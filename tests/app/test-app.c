@@ -279,6 +279,18 @@ test_start_page_and_finalize (void)
   texture = steve_gui_render (GTK_WIDGET (window));
   steve_gui_save_png (texture, "start.png");
 
+  /* the start page shows the app icon, an SVG: the SVG loader is there
+   * (librsvg2-common is only recommended by GTK on Debian) */
+  {
+    g_autofree char *svg = g_test_build_filename (G_TEST_DIST, "..", "data", "icons", "hicolor", "scalable",
+                                                  "apps", "io.github.stevetuner.SteveTuner.svg", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GdkTexture) icon = gdk_texture_new_from_filename (svg, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (gdk_texture_get_width (icon), >, 0);
+  }
+
   /* closing: no leaked window */
   g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));
