@@ -21,6 +21,7 @@
 #include "steve-error.h"
 #include "steve-field.h"
 #include "steve-field-row.h"
+#include "steve-plot-private.h"
 
 #define SLIDER_STEPS 1000.0
 
@@ -275,17 +276,7 @@ on_spin_input (GtkSpinButton *spin,
       else
         {
           /* a pasted page of text does not belong in a toast */
-          g_autofree char *head = NULL;
-          g_autofree char *shown = NULL;
-
-          /* g_utf8_substring() must not be asked for more than there is */
-          if (g_utf8_strlen (text, -1) > 24)
-            {
-              head = g_utf8_substring (text, 0, 24);
-              shown = g_strconcat (head, "…", NULL);
-            }
-          else
-            shown = g_strdup (text);
+          g_autofree char *shown = steve_plot_ellipsize (text, 24);
 
           /* Translators: “Viscous damping: “abc” is not a number.” */
           message = g_strdup_printf (_("%s: “%s” is not a number."), _(self->info->label), shown);

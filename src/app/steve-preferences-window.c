@@ -29,7 +29,6 @@ struct _StevePreferencesWindow
 
 G_DEFINE_FINAL_TYPE (StevePreferencesWindow, steve_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
-
 static gboolean
 nick_get (GValue   *value,
           GVariant *variant,

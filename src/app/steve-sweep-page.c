@@ -229,26 +229,6 @@ log_axis (PlotAxis *axis,
     }
 }
 
-static void
-draw_text (GtkSnapshot   *snapshot,
-           PangoLayout   *layout,
-           const char    *text,
-           double         x,
-           double         y,
-           double         xalign,
-           double         yalign,
-           const GdkRGBA *color)
-{
-  int w, h;
-
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &w, &h);
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (round (x - w * xalign), round (y - h * yalign)));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-}
-
 static int
 text_width (PangoLayout *layout,
             const char  *text)
@@ -280,6 +260,7 @@ steve_sweep_plot_snapshot (GtkWidget   *widget,
   SteveSweepPlot *self = STEVE_SWEEP_PLOT (widget);
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
+  int scale = gtk_widget_get_scale_factor (widget);
   g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
   g_autofree char *x_title = NULL, *y_title = NULL, *legend_title = NULL;
   GdkRGBA fg, grid, axis_color, dim;
@@ -300,7 +281,7 @@ steve_sweep_plot_snapshot (GtkWidget   *widget,
 
   if (!self->have_plan || self->results->len == 0)
     {
-      draw_text (snapshot, layout, _("No results to plot yet"), width / 2.0, height / 2.0, 0.5, 0.5, &dim);
+      steve_plot_append_text (snapshot, layout, _("No results to plot yet"), width / 2.0, height / 2.0, 0.5, 0.5, &dim, scale);
       return;
     }
 
@@ -475,7 +456,7 @@ steve_sweep_plot_snapshot (GtkWidget   *widget,
     {
       g_autofree char *t = axis_label (&ya, ya.ticks[i]);
 
-      draw_text (snapshot, layout, t, left - 7, PY (ya.ticks[i]), 1.0, 0.5, &dim);
+      steve_plot_append_text (snapshot, layout, t, left - 7, PY (ya.ticks[i]), 1.0, 0.5, &dim, scale);
     }
   {
     double last_right = -G_MAXDOUBLE;
@@ -490,16 +471,16 @@ steve_sweep_plot_snapshot (GtkWidget   *widget,
         x = CLAMP (x, w / 2.0 + 2, width - w / 2.0 - 2);
         if (x - w / 2.0 < last_right + 8)
           continue;
-        draw_text (snapshot, layout, t, x, top + ph + 6, 0.5, 0.0, &dim);
+        steve_plot_append_text (snapshot, layout, t, x, top + ph + 6, 0.5, 0.0, &dim, scale);
         last_right = x + w / 2.0;
       }
   }
-  draw_text (snapshot, layout, x_title, left + pw / 2, height - 4, 0.5, 1.0, &fg);
-  draw_text (snapshot, layout, y_title, MAX (2, left - label_w - 10), 4, 0.0, 0.0, &fg);
+  steve_plot_append_text (snapshot, layout, x_title, left + pw / 2, height - 4, 0.5, 1.0, &fg, scale);
+  steve_plot_append_text (snapshot, layout, y_title, MAX (2, left - label_w - 10), 4, 0.0, 0.0, &fg, scale);
 
   if (series > 0)
     {
-      draw_text (snapshot, layout, legend_title, width - legend_w - 10, top, 0.0, 0.0, &fg);
+      steve_plot_append_text (snapshot, layout, legend_title, width - legend_w - 10, top, 0.0, 0.0, &fg, scale);
       for (guint s = 0; s < series; s++)
         {
           double v[2];
@@ -507,7 +488,7 @@ steve_sweep_plot_snapshot (GtkWidget   *widget,
 
           steve_sweep_plan_point (&self->plan, s, v);
           t = steve_field_format_value (self->plan.axes[1].field, v[1]);
-          draw_text (snapshot, layout, t, width - legend_w - 10 + 28, top + line_h * (s + 1.5) + 6, 0.0, 0.5, &dim);
+          steve_plot_append_text (snapshot, layout, t, width - legend_w - 10 + 28, top + line_h * (s + 1.5) + 6, 0.0, 0.5, &dim, scale);
         }
     }
 

@@ -413,19 +413,6 @@ append_rounded (GtkSnapshot           *snapshot,
   gtk_snapshot_pop (snapshot);
 }
 
-static char *
-ellipsize (const char *text,
-           glong       max_chars)
-{
-  g_autofree char *head = NULL;
-
-  if (g_utf8_strlen (text, -1) <= max_chars)
-    return g_strdup (text);
-
-  head = g_utf8_substring (text, 0, max_chars - 1);
-  return g_strconcat (head, "…", NULL);
-}
-
 static gboolean
 redraw_cb (gpointer data)
 {
@@ -1324,7 +1311,7 @@ build_data_node (SteveChart    *self,
           if (mt < t0 || mt > t1)
             continue;
 
-          shortened = ellipsize (label, 18);
+          shortened = steve_plot_ellipsize (label, 17);
           pango_layout_set_text (layout, shortened, -1);
           pango_layout_get_pixel_size (layout, &w, &h);
 
@@ -1348,7 +1335,7 @@ build_data_node (SteveChart    *self,
       GdkRGBA dim = steve_plot_rgba_alpha (fg, 0.55f);
 
       steve_plot_append_text (snapshot, layout, _("No channel shown"), g->width / 2.0, g->height / 2.0,
-                   0.5, 0.5, &dim, g->scale);
+                              0.5, 0.5, &dim, g->scale);
     }
   else if (!any_data)
     {
@@ -1357,9 +1344,9 @@ build_data_node (SteveChart    *self,
       gboolean empty = self->history == NULL || steve_history_get_n_samples (self->history) == 0;
 
       steve_plot_append_text (snapshot, layout,
-                   empty ? _("Waiting for telemetry…") : _("No data in this time range"),
-                   g->plot_x + g->plot_w / 2, (g->lanes_top + g->lanes_bottom) / 2,
-                   0.5, 0.5, &dim, g->scale);
+                              empty ? _("Waiting for telemetry…") : _("No data in this time range"),
+                              g->plot_x + g->plot_w / 2, (g->lanes_top + g->lanes_bottom) / 2,
+                              0.5, 0.5, &dim, g->scale);
     }
 
   return gtk_snapshot_free_to_node (snapshot);

@@ -68,6 +68,8 @@ double   steve_plot_append_text        (GtkSnapshot    *snapshot,
                                         int             scale);
 void     steve_plot_get_fg_color       (GtkWidget      *widget,
                                         GdkRGBA        *color);
+char    *steve_plot_ellipsize          (const char     *text,
+                                        glong           max_chars);
 
 static inline double
 steve_plot_snap (double v,

@@ -332,3 +332,18 @@ steve_plot_append_text (GtkSnapshot   *snapshot,
 
   return w;
 }
+
+/* @text cut to at most @max_chars characters, with “…” when it was cut
+ * (g_utf8_substring() must not be asked for more than there is). */
+char *
+steve_plot_ellipsize (const char *text,
+                      glong       max_chars)
+{
+  g_autofree char *head = NULL;
+
+  if (g_utf8_strlen (text, -1) <= max_chars)
+    return g_strdup (text);
+
+  head = g_utf8_substring (text, 0, max_chars);
+  return g_strconcat (head, "…", NULL);
+}
