@@ -30,6 +30,7 @@
 
 #include <glib.h>
 
+#include "steve-protocol.h"
 #include "steve-recording.h"
 #include "steve-sim.h"
 
@@ -131,6 +132,69 @@ soak_count_sources (GMainContext *context)
     if (g_main_context_find_source_by_id (context, id) != NULL)
       n++;
   return n;
+}
+
+/* ------------------------------------------------------------------ outage changes */
+
+/* Settings changed while the device was away: each must reach the device
+ * afterwards, or fail with an error the tuner reports. A change still
+ * queued when a newer one is made is rightly merged into it by the client
+ * (latest wins), so a soak makes its next change only once these have
+ * settled (soak_outage_changes_settled()). */
+typedef struct
+{
+  GHashTable *values;    /* viscous × 10⁴ → applied yet */
+  guint       changes;
+  guint       applied;
+  guint       errors;    /* every error the tuner reported */
+} SoakOutageChanges;
+
+static inline void
+soak_outage_changes_init (SoakOutageChanges *c)
+{
+  *c = (SoakOutageChanges) { .values = g_hash_table_new (NULL, NULL) };
+}
+
+static inline void
+soak_outage_changes_clear (SoakOutageChanges *c)
+{
+  g_clear_pointer (&c->values, g_hash_table_unref);
+}
+
+/* The viscous value for the next change during an outage: distinct from
+ * the regular changes' values and exact at the device's 4 decimals. */
+static inline double
+soak_outage_changes_next (SoakOutageChanges *c)
+{
+  double v = 0.1500 + 0.0010 * (c->changes++ % 100);
+
+  g_hash_table_insert (c->values, GINT_TO_POINTER ((int) lround (v * 10000)), GINT_TO_POINTER (FALSE));
+  return v;
+}
+
+/* From the tuner's "applied" signal. */
+static inline void
+soak_outage_changes_note_applied (SoakOutageChanges *c,
+                                  const SteveConfig *after)
+{
+  gpointer key;
+
+  if (!steve_config_has (after, STEVE_FIELD_VISCOUS))
+    return;
+  key = GINT_TO_POINTER ((int) lround (after->values[STEVE_FIELD_VISCOUS] * 10000));
+  if (g_hash_table_contains (c->values, key) && !GPOINTER_TO_INT (g_hash_table_lookup (c->values, key)))
+    {
+      g_hash_table_insert (c->values, key, GINT_TO_POINTER (TRUE));
+      c->applied++;
+    }
+}
+
+static inline gboolean
+soak_outage_changes_settled (gpointer data)
+{
+  const SoakOutageChanges *c = data;
+
+  return c->applied + c->errors >= c->changes;
 }
 
 /* ------------------------------------------------------------------ the watcher */

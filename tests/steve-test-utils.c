@@ -183,12 +183,60 @@ steve_test_http_dup_header (SteveTestHttp *resp,
   return NULL;
 }
 
+/* STEVE_TEST_TIMEOUT_SCALE (set by build-aux/valgrind-tests) stretches
+ * every wait: under memcheck the code under test and the in-process
+ * simulator run 20-50x slower, and the valgrind stage checks memory, not
+ * timing. */
+guint
+steve_test_timeout_scale (void)
+{
+  static gsize scale = 0;
+
+  if (g_once_init_enter (&scale))
+    {
+      const char *env = g_getenv ("STEVE_TEST_TIMEOUT_SCALE");
+      guint64 v = env ? g_ascii_strtoull (env, NULL, 10) : 1;
+
+      g_once_init_leave (&scale, (gsize) CLAMP (v, 1, 100));
+    }
+  return (guint) scale;
+}
+
+/* A GAsyncReadyCallback that keeps the result in the GAsyncResult * slot
+ * @user_data points at, which must be empty. */
+void
+steve_test_result_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+/* Runs the main context until steve_test_result_cb() has filled @slot;
+ * fails the test after @timeout_s (times the timeout scale). */
+GAsyncResult *
+steve_test_wait_result (GAsyncResult **slot,
+                        guint          timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * steve_test_timeout_scale () * G_USEC_PER_SEC;
+
+  while (*slot == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return *slot;
+}
+
 gboolean
 steve_test_wait_for (SteveTestCondition cond,
                      gpointer           data,
                      guint              timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * steve_test_timeout_scale () * 1000;
 
   while (!cond (data))
     {

@@ -47,6 +47,12 @@ char          *steve_test_http_dup_header   (SteveTestHttp   *resp,
                                              const char      *name);
 
 typedef gboolean (*SteveTestCondition) (gpointer data);
+guint          steve_test_timeout_scale     (void);
+void           steve_test_result_cb         (GObject         *source,
+                                             GAsyncResult    *result,
+                                             gpointer         user_data);
+GAsyncResult  *steve_test_wait_result       (GAsyncResult   **slot,
+                                             guint            timeout_s);
 gboolean       steve_test_wait_for          (SteveTestCondition cond,
                                              gpointer         data,
                                              guint            timeout_ms);

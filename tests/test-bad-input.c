@@ -296,43 +296,6 @@ relay_free (Relay *self)
 
 /* ================================================================== helpers */
 
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (*slot == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *slot;
-}
-
-static void
-spin_ms (guint ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (1000);
-    }
-}
-
 static SteveSim *
 start_sim (SteveDialect dialect)
 {
@@ -358,8 +321,8 @@ connect_client (guint       port,
   g_autoptr(GAsyncResult) result = NULL;
   SteveClient *client = steve_client_new ("127.0.0.1", port, key);
 
-  steve_client_connect_async (client, NULL, result_cb, &result);
-  steve_client_connect_finish (client, wait_result (&result), error);
+  steve_client_connect_async (client, NULL, steve_test_result_cb, &result);
+  steve_client_connect_finish (client, steve_test_wait_result (&result, 20), error);
   return client;
 }
 
@@ -367,7 +330,7 @@ static void
 finalize_client (SteveClient *client)
 {
   steve_client_disconnect (client);
-  spin_ms (50);
+  steve_test_sleep_ms (50);
   g_assert_finalize_object (client);
 }
 
@@ -770,8 +733,8 @@ setup_device (Fixture         *f,
         g_autoptr(GAsyncResult) result = NULL;
         g_autoptr(GError) error = NULL;
 
-        steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &result);
-        g_assert_true (steve_client_control_finish (f->client, wait_result (&result), NULL, &error));
+        steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &result);
+        g_assert_true (steve_client_control_finish (f->client, steve_test_wait_result (&result, 20), NULL, &error));
         g_assert_no_error (error);
         g_assert_cmpint (steve_sim_get_valve_state (f->sim), ==, STEVE_VALVE_STATE_RUNNING);
       }
@@ -782,8 +745,8 @@ setup_device (Fixture         *f,
         g_autoptr(GAsyncResult) result = NULL;
         g_autoptr(GError) error = NULL;
 
-        steve_client_odrive_action_async (f->client, STEVE_ODRIVE_ACTION_ESTOP, 0, NULL, result_cb, &result);
-        g_assert_true (steve_client_odrive_action_finish (f->client, wait_result (&result), &error));
+        steve_client_odrive_action_async (f->client, STEVE_ODRIVE_ACTION_ESTOP, 0, NULL, steve_test_result_cb, &result);
+        g_assert_true (steve_client_odrive_action_finish (f->client, steve_test_wait_result (&result, 20), &error));
         g_assert_no_error (error);
         g_assert_cmphex (steve_sim_get_axis_error (f->sim), !=, 0);
       }
@@ -853,13 +816,13 @@ run_call (Fixture *f,
       break;
 
     case CALL_GET_STATUS:
-      steve_client_get_status_async (f->client, NULL, result_cb, &result);
-      g_assert_null (steve_client_get_status_finish (f->client, wait_result (&result), &error));
+      steve_client_get_status_async (f->client, NULL, steve_test_result_cb, &result);
+      g_assert_null (steve_client_get_status_finish (f->client, steve_test_wait_result (&result, 20), &error));
       break;
 
     case CALL_GET_CONFIG:
-      steve_client_get_config_async (f->client, NULL, result_cb, &result);
-      g_assert_null (steve_client_get_config_finish (f->client, wait_result (&result), &error));
+      steve_client_get_config_async (f->client, NULL, steve_test_result_cb, &result);
+      g_assert_null (steve_client_get_config_finish (f->client, steve_test_wait_result (&result, 20), &error));
       break;
 
     case CALL_SET_VISCOUS:
@@ -871,8 +834,8 @@ run_call (Fixture *f,
           steve_config_set (&update, STEVE_FIELD_VISCOUS, 0.05);
         else
           steve_config_set (&update, STEVE_FIELD_OPEN_POS, 40.0);
-        steve_client_set_config_async (f->client, &update, NULL, result_cb, &result);
-        g_assert_null (steve_client_set_config_finish (f->client, wait_result (&result), &error));
+        steve_client_set_config_async (f->client, &update, NULL, steve_test_result_cb, &result);
+        g_assert_null (steve_client_set_config_finish (f->client, steve_test_wait_result (&result, 20), &error));
       }
       break;
 
@@ -881,8 +844,8 @@ run_call (Fixture *f,
       steve_client_control_async (f->client,
                                   call == CALL_START ? STEVE_CONTROL_START : STEVE_CONTROL_NONE,
                                   call == CALL_START ? -1 : 1,
-                                  NULL, result_cb, &result);
-      g_assert_false (steve_client_control_finish (f->client, wait_result (&result), NULL, &error));
+                                  NULL, steve_test_result_cb, &result);
+      g_assert_false (steve_client_control_finish (f->client, steve_test_wait_result (&result, 20), NULL, &error));
       break;
 
     case CALL_SAVE_PRESET_1:
@@ -891,32 +854,32 @@ run_call (Fixture *f,
 
         steve_config_init_factory (&preset->config);
         steve_config_set (&preset->config, STEVE_FIELD_TRAVEL, 90.0);
-        steve_client_save_preset_async (f->client, preset, NULL, result_cb, &result);
-        g_assert_false (steve_client_save_preset_finish (f->client, wait_result (&result), &error));
+        steve_client_save_preset_async (f->client, preset, NULL, steve_test_result_cb, &result);
+        g_assert_false (steve_client_save_preset_finish (f->client, steve_test_wait_result (&result, 20), &error));
       }
       break;
 
     case CALL_GET_ODRIVE:
-      steve_client_get_odrive_async (f->client, NULL, result_cb, &result);
-      g_assert_null (steve_client_get_odrive_finish (f->client, wait_result (&result), &error));
+      steve_client_get_odrive_async (f->client, NULL, steve_test_result_cb, &result);
+      g_assert_null (steve_client_get_odrive_finish (f->client, steve_test_wait_result (&result, 20), &error));
       break;
 
     case CALL_ODRIVE_ENABLE:
     case CALL_ODRIVE_SET_TORQUE:
       steve_client_odrive_action_async (f->client,
                                         call == CALL_ODRIVE_ENABLE ? STEVE_ODRIVE_ACTION_ENABLE : STEVE_ODRIVE_ACTION_SET_TORQUE,
-                                        0.1, NULL, result_cb, &result);
-      g_assert_false (steve_client_odrive_action_finish (f->client, wait_result (&result), &error));
+                                        0.1, NULL, steve_test_result_cb, &result);
+      g_assert_false (steve_client_odrive_action_finish (f->client, steve_test_wait_result (&result, 20), &error));
       break;
 
     case CALL_STREAM_START:
-      steve_client_stream_start_async (f->client, 20, NULL, result_cb, &result);
-      g_assert_false (steve_client_stream_finish (f->client, wait_result (&result), &error));
+      steve_client_stream_start_async (f->client, 20, NULL, steve_test_result_cb, &result);
+      g_assert_false (steve_client_stream_finish (f->client, steve_test_wait_result (&result, 20), &error));
       break;
 
     case CALL_GET_PERFORMANCE:
-      steve_client_get_performance_async (f->client, NULL, result_cb, &result);
-      g_assert_null (steve_client_get_performance_finish (f->client, wait_result (&result), &error));
+      steve_client_get_performance_async (f->client, NULL, steve_test_result_cb, &result);
+      g_assert_null (steve_client_get_performance_finish (f->client, steve_test_wait_result (&result, 20), &error));
       break;
 
     default:
@@ -1319,7 +1282,7 @@ wait_sim_field (ValueFixture *f,
   while (!sim_field_is (f, field, value))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      spin_ms (5);
+      steve_test_sleep_ms (5);
     }
 }
 
@@ -1378,14 +1341,14 @@ test_tuner_and_client_refuse (ValueFixture  *f,
 
           /* so does the client */
           steve_config_set (&update, field, bad->value);
-          steve_client_set_config_async (f->client, &update, NULL, result_cb, &result);
-          reply = steve_client_set_config_finish (f->client, wait_result (&result), &error);
+          steve_client_set_config_async (f->client, &update, NULL, steve_test_result_cb, &result);
+          reply = steve_client_set_config_finish (f->client, steve_test_wait_result (&result, 20), &error);
           g_assert_null (reply);
           g_assert_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION);
           refused += 2;
         }
 
-      spin_ms (20);
+      steve_test_sleep_ms (20);
       g_assert_cmpuint (count_posts (f->sim), ==, posts);
 
       /* a valid edit of the same field still goes through */
@@ -1429,12 +1392,12 @@ test_merged_updates_refused (ValueFixture  *f,
   steve_config_set (&closed60, STEVE_FIELD_CLOSED_POS, 60.0);
 
   /* one request in flight, the two updates wait behind it and merge */
-  steve_client_get_config_async (f->client, NULL, result_cb, &r0);
-  steve_client_set_config_async (f->client, &open50, NULL, result_cb, &r1);
-  steve_client_set_config_async (f->client, &closed60, NULL, result_cb, &r2);
-  c0 = steve_client_get_config_finish (f->client, wait_result (&r0), NULL);
-  c1 = steve_client_set_config_finish (f->client, wait_result (&r1), &e1);
-  c2 = steve_client_set_config_finish (f->client, wait_result (&r2), &e2);
+  steve_client_get_config_async (f->client, NULL, steve_test_result_cb, &r0);
+  steve_client_set_config_async (f->client, &open50, NULL, steve_test_result_cb, &r1);
+  steve_client_set_config_async (f->client, &closed60, NULL, steve_test_result_cb, &r2);
+  c0 = steve_client_get_config_finish (f->client, steve_test_wait_result (&r0, 20), NULL);
+  c1 = steve_client_set_config_finish (f->client, steve_test_wait_result (&r1, 20), &e1);
+  c2 = steve_client_set_config_finish (f->client, steve_test_wait_result (&r2, 20), &e2);
 
   g_assert_nonnull (c0);
   g_assert_null (c1);
@@ -1469,7 +1432,7 @@ test_rounding_onto_the_other_stop (ValueFixture  *f,
   g_clear_error (&error);
   g_assert_cmpfloat (steve_tuner_get_value (f->tuner, STEVE_FIELD_OPEN_POS), ==, 90.0);
 
-  spin_ms (100);
+  steve_test_sleep_ms (100);
   g_assert_cmpuint (f->errors, ==, 0);
   g_assert_cmpuint (count_posts (f->sim), ==, posts);
 

@@ -19,30 +19,6 @@ typedef struct
   SteveClient *client;
 } Fixture;
 
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (*slot == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *slot;
-}
-
 static SteveClient *
 connect_client (SteveSim   *sim,
                 const char *key)
@@ -51,8 +27,8 @@ connect_client (SteveSim   *sim,
   g_autoptr(GError) error = NULL;
   SteveClient *client = steve_client_new ("127.0.0.1", steve_sim_get_http_port (sim), key);
 
-  steve_client_connect_async (client, NULL, result_cb, &result);
-  g_assert_true (steve_client_connect_finish (client, wait_result (&result), &error));
+  steve_client_connect_async (client, NULL, steve_test_result_cb, &result);
+  g_assert_true (steve_client_connect_finish (client, steve_test_wait_result (&result, 20), &error));
   g_assert_no_error (error);
   return client;
 }
@@ -111,8 +87,8 @@ test_connect (void)
   gt_signal_logger_connect (logger, client, "notify::dialect");
 
   g_assert_cmpint (steve_client_get_state (client), ==, STEVE_CLIENT_DISCONNECTED);
-  steve_client_connect_async (client, NULL, result_cb, &result);
-  g_assert_true (steve_client_connect_finish (client, wait_result (&result), &error));
+  steve_client_connect_async (client, NULL, steve_test_result_cb, &result);
+  g_assert_true (steve_client_connect_finish (client, steve_test_wait_result (&result, 20), &error));
   g_assert_no_error (error);
 
   g_assert_cmpint (steve_client_get_state (client), ==, STEVE_CLIENT_CONNECTED);
@@ -146,16 +122,16 @@ test_auth_failed (void)
   g_assert_true (steve_sim_start (sim, NULL));
   client = steve_client_new ("127.0.0.1", steve_sim_get_http_port (sim), "wrong-key");
 
-  steve_client_connect_async (client, NULL, result_cb, &result);
-  g_assert_false (steve_client_connect_finish (client, wait_result (&result), &error));
+  steve_client_connect_async (client, NULL, steve_test_result_cb, &result);
+  g_assert_false (steve_client_connect_finish (client, steve_test_wait_result (&result, 20), &error));
   g_assert_error (error, STEVE_ERROR, STEVE_ERROR_AUTH);
   g_assert_nonnull (strstr (error->message, "API key"));
   g_assert_cmpint (steve_client_get_state (client), ==, STEVE_CLIENT_AUTH_FAILED);
   g_clear_error (&error);
 
   /* requests fail at once with the same reason */
-  steve_client_get_config_async (client, NULL, result_cb, &again);
-  g_assert_null (steve_client_get_config_finish (client, wait_result (&again), &error));
+  steve_client_get_config_async (client, NULL, steve_test_result_cb, &again);
+  g_assert_null (steve_client_get_config_finish (client, steve_test_wait_result (&again, 20), &error));
   g_assert_error (error, STEVE_ERROR, STEVE_ERROR_AUTH);
 
   steve_client_disconnect (client);
@@ -174,8 +150,8 @@ test_refused (void)
 
   steve_sim_stop (sim);
   client = steve_client_new ("127.0.0.1", port, NULL);
-  steve_client_connect_async (client, NULL, result_cb, &result);
-  g_assert_false (steve_client_connect_finish (client, wait_result (&result), &error));
+  steve_client_connect_async (client, NULL, steve_test_result_cb, &result);
+  g_assert_false (steve_client_connect_finish (client, steve_test_wait_result (&result, 20), &error));
   g_assert_error (error, STEVE_ERROR, STEVE_ERROR_CONNECTION);
   g_assert_nonnull (strstr (error->message, "127.0.0.1"));
   g_assert_cmpint (steve_client_get_state (client), ==, STEVE_CLIENT_DISCONNECTED);
@@ -198,13 +174,13 @@ test_coalescing (Fixture       *f,
       steve_config_set (&update, STEVE_FIELD_VISCOUS, 0.01 + i * 0.0001);
       if (i % 2)
         steve_config_set (&update, STEVE_FIELD_COULOMB, 0.05 + i * 0.0001);
-      steve_client_set_config_async (f->client, &update, NULL, result_cb, &results[i]);
+      steve_client_set_config_async (f->client, &update, NULL, steve_test_result_cb, &results[i]);
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(SteveConfig) after = steve_client_set_config_finish (f->client, wait_result (&results[i]), &error);
+      g_autoptr(SteveConfig) after = steve_client_set_config_finish (f->client, steve_test_wait_result (&results[i], 20), &error);
 
       g_assert_no_error (error);
       g_assert_nonnull (after);
@@ -257,16 +233,16 @@ test_timeout (Fixture       *f,
                        "timeout", 1, NULL);
   {
     g_autoptr(GAsyncResult) r = NULL;
-    steve_client_connect_async (slow, NULL, result_cb, &r);
-    g_assert_true (steve_client_connect_finish (slow, wait_result (&r), NULL));
+    steve_client_connect_async (slow, NULL, steve_test_result_cb, &r);
+    g_assert_true (steve_client_connect_finish (slow, steve_test_wait_result (&r, 20), NULL));
   }
 
   /* the device stops answering in time: a control request fails with the
    * timeout and is not repeated; the client starts reconnecting */
   steve_sim_set_log_requests (f->sim, TRUE);
   steve_sim_set_http_latency (f->sim, 2500);
-  steve_client_control_async (slow, STEVE_CONTROL_STOP, -1, NULL, result_cb, &control);
-  g_assert_false (steve_client_control_finish (slow, wait_result (&control), NULL, &error));
+  steve_client_control_async (slow, STEVE_CONTROL_STOP, -1, NULL, steve_test_result_cb, &control);
+  g_assert_false (steve_client_control_finish (slow, steve_test_wait_result (&control, 20), NULL, &error));
   g_assert_error (error, STEVE_ERROR, STEVE_ERROR_TIMEOUT);
   g_assert_nonnull (strstr (error->message, "1 s"));
   g_clear_error (&error);
@@ -274,9 +250,9 @@ test_timeout (Fixture       *f,
   g_assert_cmpuint (count_requests (f->sim, "POST", "/api/v1/control"), ==, 1);
 
   /* a GET waits for the device to come back, then goes out */
-  steve_client_get_status_async (slow, NULL, result_cb, &result);
+  steve_client_get_status_async (slow, NULL, steve_test_result_cb, &result);
   steve_sim_set_http_latency (f->sim, 0);
-  status = steve_client_get_status_finish (slow, wait_result (&result), &error);
+  status = steve_client_get_status_finish (slow, steve_test_wait_result (&result, 20), &error);
   g_assert_no_error (error);
   g_assert_nonnull (status);
   g_assert_cmpint (steve_client_get_state (slow), ==, STEVE_CLIENT_CONNECTED);
@@ -300,16 +276,16 @@ test_5xx (Fixture       *f,
   steve_sim_set_http_error_rate (f->sim, 1.0);
 
   /* idempotent: three attempts, then the device's error */
-  steve_client_get_config_async (f->client, NULL, result_cb, &get);
-  g_assert_null (steve_client_get_config_finish (f->client, wait_result (&get), &error));
+  steve_client_get_config_async (f->client, NULL, steve_test_result_cb, &get);
+  g_assert_null (steve_client_get_config_finish (f->client, steve_test_wait_result (&get, 20), &error));
   g_assert_error (error, STEVE_ERROR, STEVE_ERROR_UNKNOWN_DEVICE_ERROR);
   g_assert_nonnull (strstr (error->message, "internal_error"));
   g_clear_error (&error);
   g_assert_cmpuint (count_requests (f->sim, "GET", "/api/v1/config"), ==, 3);
 
   /* never repeated: control */
-  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &control);
-  g_assert_false (steve_client_control_finish (f->client, wait_result (&control), NULL, &error));
+  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &control);
+  g_assert_false (steve_client_control_finish (f->client, steve_test_wait_result (&control, 20), NULL, &error));
   g_assert_error (error, STEVE_ERROR, STEVE_ERROR_UNKNOWN_DEVICE_ERROR);
   g_clear_error (&error);
   g_assert_cmpuint (count_requests (f->sim, "POST", "/api/v1/control"), ==, 1);
@@ -325,14 +301,14 @@ test_5xx (Fixture       *f,
       g_autoptr(SteveStatus) s = NULL;
       g_autoptr(GError) e = NULL;
 
-      steve_client_get_status_async (f->client, NULL, result_cb, &r);
-      s = steve_client_get_status_finish (f->client, wait_result (&r), &e);
+      steve_client_get_status_async (f->client, NULL, steve_test_result_cb, &r);
+      s = steve_client_get_status_finish (f->client, steve_test_wait_result (&r, 20), &e);
       if (s == NULL)
         g_assert_error (e, STEVE_ERROR, STEVE_ERROR_UNKNOWN_DEVICE_ERROR);
     }
   steve_sim_set_http_error_rate (f->sim, 0.0);
-  steve_client_get_config_async (f->client, NULL, result_cb, &flaky);
-  config = steve_client_get_config_finish (f->client, wait_result (&flaky), &error);
+  steve_client_get_config_async (f->client, NULL, steve_test_result_cb, &flaky);
+  config = steve_client_get_config_finish (f->client, steve_test_wait_result (&flaky, 20), &error);
   g_assert_no_error (error);
 }
 
@@ -406,8 +382,8 @@ test_estop_overtakes (Fixture       *f,
   gboolean done = FALSE;
   guint estop_at = G_MAXUINT, gets_before = 0;
 
-  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &start);
-  g_assert_true (steve_client_control_finish (f->client, wait_result (&start), NULL, NULL));
+  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &start);
+  g_assert_true (steve_client_control_finish (f->client, steve_test_wait_result (&start, 20), NULL, NULL));
 
   steve_sim_set_log_requests (f->sim, TRUE);
 
@@ -481,8 +457,8 @@ test_validation (Fixture       *f,
       SteveConfig update = { { 0 }, 0 };
 
       steve_config_set (&update, bad[i].field, bad[i].value);
-      steve_client_set_config_async (f->client, &update, NULL, result_cb, &r);
-      g_assert_null (steve_client_set_config_finish (f->client, wait_result (&r), &error));
+      steve_client_set_config_async (f->client, &update, NULL, steve_test_result_cb, &r);
+      g_assert_null (steve_client_set_config_finish (f->client, steve_test_wait_result (&r, 20), &error));
       g_assert_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION);
     }
 
@@ -494,8 +470,8 @@ test_validation (Fixture       *f,
     g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
 
-    steve_client_control_async (f->client, STEVE_CONTROL_NONE, 4, NULL, result_cb, &r);
-    g_assert_false (steve_client_control_finish (f->client, wait_result (&r), NULL, &error));
+    steve_client_control_async (f->client, STEVE_CONTROL_NONE, 4, NULL, steve_test_result_cb, &r);
+    g_assert_false (steve_client_control_finish (f->client, steve_test_wait_result (&r, 20), NULL, &error));
     g_assert_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION);
   }
   {
@@ -503,8 +479,8 @@ test_validation (Fixture       *f,
     g_autoptr(GError) error = NULL;
     g_autoptr(StevePreset) p = steve_preset_new (1, "bad\"name");
 
-    steve_client_save_preset_async (f->client, p, NULL, result_cb, &r);
-    g_assert_false (steve_client_save_preset_finish (f->client, wait_result (&r), &error));
+    steve_client_save_preset_async (f->client, p, NULL, steve_test_result_cb, &r);
+    g_assert_false (steve_client_save_preset_finish (f->client, steve_test_wait_result (&r, 20), &error));
     g_assert_error (error, STEVE_ERROR, STEVE_ERROR_VALIDATION);
   }
   g_assert_cmpuint (count_requests (f->sim, "POST", "/api/v1/control"), ==, 0);
@@ -536,8 +512,8 @@ test_endpoints (Fixture       *f,
     g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(SteveStatus) s = NULL;
 
-    steve_client_get_status_async (f->client, NULL, result_cb, &r);
-    s = steve_client_get_status_finish (f->client, wait_result (&r), &error);
+    steve_client_get_status_async (f->client, NULL, steve_test_result_cb, &r);
+    s = steve_client_get_status_finish (f->client, steve_test_wait_result (&r, 20), &error);
     g_assert_no_error (error);
     g_assert_cmpint (s->state, ==, STEVE_VALVE_STATE_IDLE);
     g_assert_true (s->present & STEVE_STATUS_SAFETY);
@@ -549,8 +525,8 @@ test_endpoints (Fixture       *f,
 
     steve_config_set (&update, STEVE_FIELD_CLOSED_POS, 10);
     steve_config_set (&update, STEVE_FIELD_TRAVEL, 80);
-    steve_client_set_config_async (f->client, &update, NULL, result_cb, &r);
-    after = steve_client_set_config_finish (f->client, wait_result (&r), &error);
+    steve_client_set_config_async (f->client, &update, NULL, steve_test_result_cb, &r);
+    after = steve_client_set_config_finish (f->client, steve_test_wait_result (&r, 20), &error);
     g_assert_no_error (error);
     g_assert_cmpfloat (after->values[STEVE_FIELD_OPEN_POS], ==, 90);
     g_assert_cmpfloat (after->values[STEVE_FIELD_CLOSED_POS], ==, 10);
@@ -563,8 +539,8 @@ test_endpoints (Fixture       *f,
     SteveControlReply reply;
 
     memset (pair, 0, sizeof pair);
-    steve_client_control_async (f->client, STEVE_CONTROL_NONE, 2, NULL, result_cb, &r);
-    g_assert_true (steve_client_control_finish (f->client, wait_result (&r), &reply, &error));
+    steve_client_control_async (f->client, STEVE_CONTROL_NONE, 2, NULL, steve_test_result_cb, &r);
+    g_assert_true (steve_client_control_finish (f->client, steve_test_wait_result (&r, 20), &reply, &error));
     g_assert_true (reply.preset_applied);
     g_assert_cmpint (reply.mode, ==, STEVE_VALVE_STATE_IDLE);
     while (pair[1].values[STEVE_FIELD_VISCOUS] != 0.08)
@@ -586,10 +562,10 @@ test_endpoints (Fixture       *f,
     steve_config_set (&p->config, STEVE_FIELD_TRAVEL, 120);
     steve_config_set (&p->config, STEVE_FIELD_TORQUE_LIMIT, 5);
     steve_config_set (&p->config, STEVE_FIELD_SMOOTHING, 0.002);
-    steve_client_save_preset_async (f->client, p, NULL, result_cb, &r);
-    g_assert_true (steve_client_save_preset_finish (f->client, wait_result (&r), &error));
-    steve_client_get_presets_async (f->client, NULL, result_cb, &r2);
-    presets = steve_client_get_presets_finish (f->client, wait_result (&r2), &error);
+    steve_client_save_preset_async (f->client, p, NULL, steve_test_result_cb, &r);
+    g_assert_true (steve_client_save_preset_finish (f->client, steve_test_wait_result (&r, 20), &error));
+    steve_client_get_presets_async (f->client, NULL, steve_test_result_cb, &r2);
+    presets = steve_client_get_presets_finish (f->client, steve_test_wait_result (&r2, 20), &error);
     g_assert_no_error (error);
     g_assert_cmpuint (presets->len, ==, 4);
     g_assert_cmpstr (((StevePreset *) g_ptr_array_index (presets, 3))->name, ==, "lab");
@@ -600,10 +576,10 @@ test_endpoints (Fixture       *f,
     g_autoptr(GAsyncResult) r2 = NULL;
     g_autoptr(SteveOdriveStatus) o = NULL;
 
-    steve_client_odrive_action_async (f->client, STEVE_ODRIVE_ACTION_ENABLE, 0, NULL, result_cb, &r);
-    g_assert_true (steve_client_odrive_action_finish (f->client, wait_result (&r), &error));
-    steve_client_get_odrive_async (f->client, NULL, result_cb, &r2);
-    o = steve_client_get_odrive_finish (f->client, wait_result (&r2), &error);
+    steve_client_odrive_action_async (f->client, STEVE_ODRIVE_ACTION_ENABLE, 0, NULL, steve_test_result_cb, &r);
+    g_assert_true (steve_client_odrive_action_finish (f->client, steve_test_wait_result (&r, 20), &error));
+    steve_client_get_odrive_async (f->client, NULL, steve_test_result_cb, &r2);
+    o = steve_client_get_odrive_finish (f->client, steve_test_wait_result (&r2, 20), &error);
     g_assert_no_error (error);
     g_assert_cmpuint (o->axis_state, ==, STEVE_AXIS_STATE_CLOSED_LOOP_CONTROL);
   }
@@ -611,8 +587,8 @@ test_endpoints (Fixture       *f,
     g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(SteveCanStatus) c = NULL;
 
-    steve_client_get_can_async (f->client, NULL, result_cb, &r);
-    c = steve_client_get_can_finish (f->client, wait_result (&r), &error);
+    steve_client_get_can_async (f->client, NULL, steve_test_result_cb, &r);
+    c = steve_client_get_can_finish (f->client, steve_test_wait_result (&r, 20), &error);
     g_assert_no_error (error);
     g_assert_cmpint (c->dialect, ==, STEVE_DIALECT_FIRMWARE);
     g_assert_true (c->present & STEVE_CAN_LAST_ERROR);
@@ -622,10 +598,10 @@ test_endpoints (Fixture       *f,
     g_autoptr(GAsyncResult) r2 = NULL;
     g_autoptr(SteveStreamStats) st = NULL;
 
-    steve_client_stream_start_async (f->client, 25, NULL, result_cb, &r);
-    g_assert_true (steve_client_stream_finish (f->client, wait_result (&r), &error));
-    steve_client_get_stream_async (f->client, NULL, result_cb, &r2);
-    st = steve_client_get_stream_finish (f->client, wait_result (&r2), &error);
+    steve_client_stream_start_async (f->client, 25, NULL, steve_test_result_cb, &r);
+    g_assert_true (steve_client_stream_finish (f->client, steve_test_wait_result (&r, 20), &error));
+    steve_client_get_stream_async (f->client, NULL, steve_test_result_cb, &r2);
+    st = steve_client_get_stream_finish (f->client, steve_test_wait_result (&r2, 20), &error);
     g_assert_true (st->active);
     g_assert_cmpuint (st->default_interval_ms, ==, 25);
   }
@@ -634,8 +610,8 @@ test_endpoints (Fixture       *f,
     g_autoptr(GAsyncResult) r = NULL;
 
     g_assert_cmpint (steve_client_get_performance_support (f->client), ==, STEVE_FEATURE_UNKNOWN);
-    steve_client_get_performance_async (f->client, NULL, result_cb, &r);
-    g_assert_null (steve_client_get_performance_finish (f->client, wait_result (&r), &error));
+    steve_client_get_performance_async (f->client, NULL, steve_test_result_cb, &r);
+    g_assert_null (steve_client_get_performance_finish (f->client, steve_test_wait_result (&r, 20), &error));
     g_assert_error (error, STEVE_ERROR, STEVE_ERROR_NOT_SUPPORTED);
     g_clear_error (&error);
     g_assert_cmpint (steve_client_get_performance_support (f->client), ==, STEVE_FEATURE_NOT_OFFERED);
@@ -647,10 +623,10 @@ test_endpoints (Fixture       *f,
     g_autoptr(GAsyncResult) r2 = NULL;
 
     steve_sim_set_faults (f->sim, STEVE_SIM_FAULT_UNCALIBRATED);
-    steve_client_odrive_action_async (f->client, STEVE_ODRIVE_ACTION_DISABLE, 0, NULL, result_cb, &r2);
-    g_assert_true (steve_client_odrive_action_finish (f->client, wait_result (&r2), NULL));
-    steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &r);
-    g_assert_false (steve_client_control_finish (f->client, wait_result (&r), NULL, &error));
+    steve_client_odrive_action_async (f->client, STEVE_ODRIVE_ACTION_DISABLE, 0, NULL, steve_test_result_cb, &r2);
+    g_assert_true (steve_client_odrive_action_finish (f->client, steve_test_wait_result (&r2, 20), NULL));
+    steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &r);
+    g_assert_false (steve_client_control_finish (f->client, steve_test_wait_result (&r, 20), NULL, &error));
     g_assert_error (error, STEVE_ERROR, STEVE_ERROR_START_FAILED);
     g_assert_nonnull (strstr (error->message, "closed-loop"));
   }
@@ -684,15 +660,15 @@ test_documented (Fixture       *f,
 
   steve_config_set (&update, STEVE_FIELD_OPEN_POS, 120);
   steve_config_set (&update, STEVE_FIELD_DEGREES_PER_TURN, 180);
-  steve_client_set_config_async (f->client, &update, NULL, result_cb, &r);
-  after = steve_client_set_config_finish (f->client, wait_result (&r), &error);
+  steve_client_set_config_async (f->client, &update, NULL, steve_test_result_cb, &r);
+  after = steve_client_set_config_finish (f->client, steve_test_wait_result (&r, 20), &error);
   g_assert_no_error (error);
   steve_sim_get_config (f->sim, &sim_config);
   g_assert_cmpfloat (sim_config.values[STEVE_FIELD_OPEN_POS], ==, 120);
   g_assert_cmpfloat (sim_config.values[STEVE_FIELD_DEGREES_PER_TURN], ==, 180);
 
-  steve_client_get_performance_async (f->client, NULL, result_cb, &p);
-  perf = steve_client_get_performance_finish (f->client, wait_result (&p), &error);
+  steve_client_get_performance_async (f->client, NULL, steve_test_result_cb, &p);
+  perf = steve_client_get_performance_finish (f->client, steve_test_wait_result (&p, 20), &error);
   g_assert_no_error (error);
   g_assert_cmpint (steve_client_get_performance_support (f->client), ==, STEVE_FEATURE_OFFERED);
 }
@@ -737,13 +713,13 @@ test_reconnect (Fixture       *f,
   steve_test_sleep_ms (100);
 
   /* a request finds the device gone */
-  steve_client_get_config_async (f->client, NULL, result_cb, &r);
+  steve_client_get_config_async (f->client, NULL, steve_test_result_cb, &r);
   wait_state (f->client, STEVE_CLIENT_RECONNECTING, 3000);
   g_assert_cmpint (lost, >, 0);
 
   /* control is not held back for later */
-  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &during);
-  g_assert_false (steve_client_control_finish (f->client, wait_result (&during), NULL, &error));
+  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &during);
+  g_assert_false (steve_client_control_finish (f->client, steve_test_wait_result (&during, 20), NULL, &error));
   g_assert_error (error, STEVE_ERROR, STEVE_ERROR_CONNECTION);
   g_clear_error (&error);
 
@@ -751,7 +727,7 @@ test_reconnect (Fixture       *f,
   up = g_get_monotonic_time ();
 
   /* the queued GET completes once the device is back */
-  config = steve_client_get_config_finish (f->client, wait_result (&r), &error);
+  config = steve_client_get_config_finish (f->client, steve_test_wait_result (&r, 20), &error);
   g_assert_no_error (error);
   g_assert_nonnull (config);
   wait_state (f->client, STEVE_CLIENT_CONNECTED, 3000);

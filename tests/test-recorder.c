@@ -40,30 +40,6 @@ static char *self_exe;
 
 /* ------------------------------------------------------------------ helpers */
 
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (*slot == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *slot;
-}
-
 static SteveClient *
 connect_client (SteveSim *sim)
 {
@@ -71,8 +47,8 @@ connect_client (SteveSim *sim)
   g_autoptr(GError) error = NULL;
   SteveClient *client = steve_client_new ("127.0.0.1", steve_sim_get_http_port (sim), NULL);
 
-  steve_client_connect_async (client, NULL, result_cb, &result);
-  g_assert_true (steve_client_connect_finish (client, wait_result (&result), &error));
+  steve_client_connect_async (client, NULL, steve_test_result_cb, &result);
+  g_assert_true (steve_client_connect_finish (client, steve_test_wait_result (&result, 20), &error));
   g_assert_no_error (error);
   return client;
 }
@@ -84,8 +60,8 @@ start_valve (SteveClient *client)
   g_autoptr(GError) error = NULL;
   SteveControlReply reply = { 0 };
 
-  steve_client_control_async (client, STEVE_CONTROL_START, -1, NULL, result_cb, &result);
-  g_assert_true (steve_client_control_finish (client, wait_result (&result), &reply, &error));
+  steve_client_control_async (client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &result);
+  g_assert_true (steve_client_control_finish (client, steve_test_wait_result (&result, 20), &reply, &error));
   g_assert_no_error (error);
   g_assert_cmpint (reply.mode, ==, STEVE_VALVE_STATE_RUNNING);
 }
@@ -98,8 +74,8 @@ set_config (SteveClient       *client,
   g_autoptr(GError) error = NULL;
   g_autoptr(SteveConfig) after = NULL;
 
-  steve_client_set_config_async (client, update, NULL, result_cb, &result);
-  after = steve_client_set_config_finish (client, wait_result (&result), &error);
+  steve_client_set_config_async (client, update, NULL, steve_test_result_cb, &result);
+  after = steve_client_set_config_finish (client, steve_test_wait_result (&result, 20), &error);
   g_assert_no_error (error);
   g_assert_nonnull (after);
 }
@@ -588,8 +564,8 @@ test_export_roundtrip (void)
     g_autoptr(GAsyncResult) result = NULL;
     gsize sync_len, async_len;
 
-    steve_recording_save_async (recording, STEVE_RECORDING_FORMAT_CSV, async_path, NULL, result_cb, &result);
-    g_assert_true (steve_recording_save_finish (recording, wait_result (&result), &error));
+    steve_recording_save_async (recording, STEVE_RECORDING_FORMAT_CSV, async_path, NULL, steve_test_result_cb, &result);
+    g_assert_true (steve_recording_save_finish (recording, steve_test_wait_result (&result, 20), &error));
     g_assert_no_error (error);
     sync_text = read_file (sync_path, &sync_len);
     async_text = read_file (async_path, &async_len);

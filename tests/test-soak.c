@@ -61,39 +61,12 @@ typedef struct
   SteveRecorder *recorder;
   SoakWatch     *watch;
 
-  /* settings changed while the device was away: value → applied yet */
-  GHashTable    *outage_values;
-  guint          outage_changes;
-  guint          outage_applied;
-  guint          tuner_errors;
+  SoakOutageChanges outage;
   guint          applied;          /* real changes (not to the same value) */
   double         final_value;
 } Soak;
 
 /* ------------------------------------------------------------------ helpers */
-
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (*slot == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *slot;
-}
 
 static gboolean
 streaming (gpointer data)
@@ -130,12 +103,6 @@ tune_value (guint n)
   return 0.0200 + 0.0010 * (n % 100);
 }
 
-static double
-outage_value (guint n)
-{
-  return 0.1500 + 0.0010 * (n % 100);
-}
-
 static void
 tune (Soak   *soak,
       double  value)
@@ -153,22 +120,13 @@ on_applied (SteveTuner        *tuner,
             Soak              *soak)
 {
   g_autofree char *change = steve_config_describe_change (before, after);
-  gpointer key;
 
   /* what the app does: the recording notes every real change */
   if (change != NULL)
     soak->applied++;
   if (steve_recorder_is_recording (soak->recorder))
     steve_recorder_add_config_change (soak->recorder, before, after);
-
-  if (!steve_config_has (after, STEVE_FIELD_VISCOUS))
-    return;
-  key = GINT_TO_POINTER ((int) lround (after->values[STEVE_FIELD_VISCOUS] * 10000));
-  if (g_hash_table_contains (soak->outage_values, key) && !GPOINTER_TO_INT (g_hash_table_lookup (soak->outage_values, key)))
-    {
-      g_hash_table_insert (soak->outage_values, key, GINT_TO_POINTER (TRUE));
-      soak->outage_applied++;
-    }
+  soak_outage_changes_note_applied (&soak->outage, after);
 }
 
 static void
@@ -177,7 +135,7 @@ on_tuner_error (SteveTuner   *tuner,
                 Soak         *soak)
 {
   /* a change refused after three 500s, or given up: reported, not lost */
-  if (soak->tuner_errors++ < 5)
+  if (soak->outage.errors++ < 5)
     g_test_message ("tuner error: %s", error->message);
 }
 
@@ -232,7 +190,7 @@ test_soak (void)
   double expected_growth;
   Soak soak = { 0 };
 
-  soak.outage_values = g_hash_table_new (NULL, NULL);
+  soak_outage_changes_init (&soak.outage);
 
   /* the device, the client, the stream */
   soak.sim = steve_test_sim_new (STEVE_DIALECT_FIRMWARE, STEVE_SIM_PROFILE_SINE, NULL);
@@ -240,13 +198,13 @@ test_soak (void)
   soak.watch = soak_watch_new (soak.sim);
 
   soak.client = steve_client_new ("127.0.0.1", steve_sim_get_http_port (soak.sim), NULL);
-  steve_client_connect_async (soak.client, NULL, result_cb, &result);
-  g_assert_true (steve_client_connect_finish (soak.client, wait_result (&result), &error));
+  steve_client_connect_async (soak.client, NULL, steve_test_result_cb, &result);
+  g_assert_true (steve_client_connect_finish (soak.client, steve_test_wait_result (&result, 20), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  steve_client_control_async (soak.client, STEVE_CONTROL_START, -1, NULL, result_cb, &result);
-  g_assert_true (steve_client_control_finish (soak.client, wait_result (&result), NULL, &error));
+  steve_client_control_async (soak.client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &result);
+  g_assert_true (steve_client_control_finish (soak.client, steve_test_wait_result (&result, 20), NULL, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
@@ -293,21 +251,19 @@ test_soak (void)
       /* a change while the device is away: queued, sent when it is back */
       if (!up && !changed_this_outage)
         {
-          double v = outage_value (soak.outage_changes++);
-
-          g_hash_table_insert (soak.outage_values, GINT_TO_POINTER ((int) lround (v * 10000)), GINT_TO_POINTER (FALSE));
-          tune (&soak, v);
+          tune (&soak, soak_outage_changes_next (&soak.outage));
           changed_this_outage = TRUE;
         }
       else if (up)
         changed_this_outage = FALSE;
 
-      /* the regular changes, while all is well (so they do not merge
-       * with, and hide, the change made during an outage) */
+      /* the regular changes, while all is well and the outage change
+       * has gone through (so they do not merge with, and hide, it) */
       if (now >= next_tune)
         {
           next_tune += TUNE_PERIOD_US;
-          if (up && steve_client_get_state (soak.client) == STEVE_CLIENT_CONNECTED)
+          if (up && steve_client_get_state (soak.client) == STEVE_CLIENT_CONNECTED &&
+              soak_outage_changes_settled (&soak.outage))
             tune (&soak, tune_value (n_tunes++));
         }
 
@@ -330,6 +286,7 @@ test_soak (void)
   steve_sim_set_http_error_rate (soak.sim, 0);
   g_assert_true (steve_test_wait_for (streaming, &soak, DOWNTIME_MS + 5000));
 
+  steve_test_wait_for (soak_outage_changes_settled, &soak.outage, 5000);
   soak.final_value = 0.0444;
   tune (&soak, soak.final_value);
   g_assert_true (steve_test_wait_for (sim_viscous_is, &soak, 5000));
@@ -364,7 +321,7 @@ test_soak (void)
                   restart_max, restart_median, cut_max, cut_median, down_median, r.max_gap_error_ms,
                   base.rss / 1048576.0, end.rss / 1048576.0, expected_growth / 1048576.0,
                   base.fds, end.fds, base.threads, end.threads, base.sources, end.sources,
-                  soak.applied, soak.outage_applied, soak.outage_changes, soak.tuner_errors);
+                  soak.applied, soak.outage.applied, soak.outage.changes, soak.outage.errors);
 
   /* 0 lost, nothing invented */
   g_assert_true (r.aligned);
@@ -399,8 +356,8 @@ test_soak (void)
   /* settings flowed, also those made while the device was away */
   g_assert_cmpuint (soak.applied, >=, 2);
   if (r.restarts > 0)
-    g_assert_cmpuint (soak.outage_changes, >=, 1);
-  g_assert_cmpuint (soak.outage_applied + soak.tuner_errors, >=, soak.outage_changes);
+    g_assert_cmpuint (soak.outage.changes, >=, 1);
+  g_assert_cmpuint (soak.outage.applied + soak.outage.errors, >=, soak.outage.changes);
   g_assert_cmpuint (steve_recording_count_events (recording, STEVE_RECORDING_EVENT_CONFIG_CHANGE), ==, soak.applied);
 
   /* nothing piles up */
@@ -445,7 +402,7 @@ test_soak (void)
   g_assert_finalize_object (g_steal_pointer (&soak.client));
   steve_sim_stop (soak.sim);
   g_clear_object (&soak.sim);
-  g_hash_table_unref (soak.outage_values);
+  soak_outage_changes_clear (&soak.outage);
   g_unlink (journal);
 }
 

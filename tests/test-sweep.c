@@ -22,28 +22,6 @@ typedef struct
   SteveTestTmp  *tmp;
 } Fixture;
 
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot,
-             guint          timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
-
-  while (*slot == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *slot;
-}
-
 static gboolean
 streaming (gpointer data)
 {
@@ -63,8 +41,8 @@ set_viscous (Fixture *f,
   SteveConfig update = { { 0 }, 0 };
 
   steve_config_set (&update, STEVE_FIELD_VISCOUS, value);
-  steve_client_set_config_async (f->client, &update, NULL, result_cb, &r);
-  c = steve_client_set_config_finish (f->client, wait_result (&r, 10), NULL);
+  steve_client_set_config_async (f->client, &update, NULL, steve_test_result_cb, &r);
+  c = steve_client_set_config_finish (f->client, steve_test_wait_result (&r, 10), NULL);
   g_assert_nonnull (c);
 }
 
@@ -81,11 +59,11 @@ fixture_setup (Fixture       *f,
   f->tmp = steve_test_tmp_new ();
   f->sim = steve_test_sim_new (STEVE_DIALECT_FIRMWARE, STEVE_SIM_PROFILE_SINE, NULL);
   f->client = steve_client_new ("127.0.0.1", steve_sim_get_http_port (f->sim), NULL);
-  steve_client_connect_async (f->client, NULL, result_cb, &r);
-  g_assert_true (steve_client_connect_finish (f->client, wait_result (&r, 10), NULL));
+  steve_client_connect_async (f->client, NULL, steve_test_result_cb, &r);
+  g_assert_true (steve_client_connect_finish (f->client, steve_test_wait_result (&r, 10), NULL));
 
-  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &s);
-  g_assert_true (steve_client_control_finish (f->client, wait_result (&s, 10), NULL, NULL));
+  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &s);
+  g_assert_true (steve_client_control_finish (f->client, steve_test_wait_result (&s, 10), NULL, NULL));
 
   f->streamer = steve_streamer_new (f->client, "127.0.0.1", steve_sim_get_stream_port (f->sim), 10);
   steve_streamer_start (f->streamer);
@@ -320,8 +298,8 @@ test_three_steps (Fixture       *f,
   guint n;
 
   set_viscous (f, 0.02);
-  steve_sweep_run_async (sweep, NULL, result_cb, &r);
-  g_assert_true (steve_sweep_run_finish (sweep, wait_result (&r, 20), &error));
+  steve_sweep_run_async (sweep, NULL, steve_test_result_cb, &r);
+  g_assert_true (steve_sweep_run_finish (sweep, steve_test_wait_result (&r, 20), &error));
   g_assert_no_error (error);
   g_assert_cmpint (steve_sweep_get_state (sweep), ==, STEVE_SWEEP_DONE);
   g_assert_cmpfloat (steve_sweep_get_progress (sweep), ==, 1.0);
@@ -401,11 +379,11 @@ test_abort (Fixture       *f,
   guint n;
 
   set_viscous (f, 0.025);
-  steve_sweep_run_async (sweep, NULL, result_cb, &r);
+  steve_sweep_run_async (sweep, NULL, steve_test_result_cb, &r);
   g_assert_true (steve_test_wait_for (first_step_done, sweep, 5000));
   steve_sweep_abort (sweep);
 
-  g_assert_false (steve_sweep_run_finish (sweep, wait_result (&r, 10), &error));
+  g_assert_false (steve_sweep_run_finish (sweep, steve_test_wait_result (&r, 10), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (steve_sweep_get_state (sweep), ==, STEVE_SWEEP_ABORTED);
   steve_sweep_get_results (sweep, &n);
@@ -434,12 +412,12 @@ test_estop_stops (Fixture       *f,
   guint n;
 
   set_viscous (f, 0.02);
-  steve_sweep_run_async (sweep, NULL, result_cb, &r);
+  steve_sweep_run_async (sweep, NULL, steve_test_result_cb, &r);
   g_assert_true (steve_test_wait_for (first_step_done, sweep, 5000));
 
   t0 = g_get_monotonic_time ();
   steve_client_estop_async (f->client, NULL, estop_cb, NULL);
-  g_assert_false (steve_sweep_run_finish (sweep, wait_result (&r, 10), &error));
+  g_assert_false (steve_sweep_run_finish (sweep, steve_test_wait_result (&r, 10), &error));
   g_assert_error (error, STEVE_ERROR, STEVE_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "error state"));
   /* within the device's heartbeat check plus a stream interval or two */
@@ -464,12 +442,12 @@ test_restore_after_restart (Fixture       *f,
   gpointer cond[2] = { f, &want };
 
   set_viscous (f, want);
-  steve_sweep_run_async (sweep, NULL, result_cb, &r);
+  steve_sweep_run_async (sweep, NULL, steve_test_result_cb, &r);
   g_assert_true (steve_test_wait_for (first_step_done, sweep, 5000));
 
   /* the reboot brings back preset 0 (viscous 0.02) */
   steve_sim_restart (f->sim, 1500);
-  g_assert_false (steve_sweep_run_finish (sweep, wait_result (&r, 60), &error));
+  g_assert_false (steve_sweep_run_finish (sweep, steve_test_wait_result (&r, 60), &error));
   g_assert_error (error, STEVE_ERROR, STEVE_ERROR_CONNECTION);
   g_assert_nonnull (strstr (error->message, "connection to the device was lost"));
   g_assert_cmpint (steve_sweep_get_state (sweep), ==, STEVE_SWEEP_FAILED);

@@ -31,62 +31,13 @@ steve_gui_test_init (int    *argc,
     }
 }
 
-/* STEVE_TEST_TIMEOUT_SCALE (set by build-aux/valgrind-tests) stretches
- * every wait: under memcheck the app and the in-process simulator run
- * 20-50x slower, and the valgrind stage checks memory, not timing. */
-static guint
-timeout_scale (void)
-{
-  static gsize scale = 0;
-
-  if (g_once_init_enter (&scale))
-    {
-      const char *env = g_getenv ("STEVE_TEST_TIMEOUT_SCALE");
-      guint64 v = env ? g_ascii_strtoull (env, NULL, 10) : 1;
-
-      g_once_init_leave (&scale, (gsize) CLAMP (v, 1, 100));
-    }
-  return (guint) scale;
-}
-
-/* Runs the main context until @cond holds; FALSE after @timeout_ms
- * (times the timeout scale). */
-gboolean
-steve_gui_wait_for (SteveGuiCondition  cond,
-                    gpointer           data,
-                    guint              timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * timeout_scale () * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
-
-void
-steve_gui_spin_ms (guint ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
 void
 steve_gui_set_dark (gboolean dark)
 {
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                       dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
   /* let the style change reach every widget before anyone snapshots */
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
 }
 
 /* What @widget shows now, rendered by its window's renderer. */
@@ -109,7 +60,7 @@ steve_gui_render (GtkWidget *widget)
       gdk_paintable_snapshot (paintable, snapshot, width, height);
       node = gtk_snapshot_free_to_node (snapshot);
       if (node == NULL)
-        steve_gui_spin_ms (20);
+        steve_test_sleep_ms (20);
     }
   g_assert_nonnull (node);
   return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));

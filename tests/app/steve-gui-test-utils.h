@@ -6,16 +6,12 @@
 
 #include <adwaita.h>
 
-G_BEGIN_DECLS
+#include "steve-test-utils.h"
 
-typedef gboolean (*SteveGuiCondition) (gpointer data);
+G_BEGIN_DECLS
 
 void        steve_gui_test_init    (int               *argc,
                                     char            ***argv);
-gboolean    steve_gui_wait_for     (SteveGuiCondition  cond,
-                                    gpointer           data,
-                                    guint              timeout_ms);
-void        steve_gui_spin_ms      (guint              ms);
 void        steve_gui_set_dark     (gboolean           dark);
 GdkTexture *steve_gui_render       (GtkWidget         *widget);
 void        steve_gui_save_png     (GdkTexture        *texture,

@@ -59,7 +59,7 @@ sim_value (SteveField field)
 static void
 test_connect_simulated (void)
 {
-  g_assert_true (steve_gui_wait_for (session_ready, NULL, 15000));
+  g_assert_true (steve_test_wait_for (session_ready, NULL, 15000));
 
   /* the tuner shows the device's values */
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (steve_field_row_get_spin (row_for (STEVE_FIELD_VISCOUS)))), ==, 0.02);
@@ -85,8 +85,8 @@ test_slider_reaches_device (void)
     gtk_range_set_value (GTK_RANGE (scale), steve_field_row_value_to_slider (row, v));
   gtk_range_set_value (GTK_RANGE (scale), steve_field_row_value_to_slider (row, 0.05));
 
-  g_assert_true (steve_gui_wait_for (sim_viscous_is_005, NULL, 5000));
-  steve_gui_spin_ms (100);
+  g_assert_true (steve_test_wait_for (sim_viscous_is_005, NULL, 5000));
+  steve_test_sleep_ms (100);
   g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (GTK_SPIN_BUTTON (steve_field_row_get_spin (row))), 0.05, 1e-4);
   g_assert_false (steve_tuner_is_dirty (steve_window_get_tuner (window), STEVE_FIELD_VISCOUS));
 }
@@ -120,7 +120,7 @@ test_estop_shortcut (void)
   g_assert_nonnull (xdotool);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.start", NULL));
-  g_assert_true (steve_gui_wait_for (sim_running, NULL, 5000));
+  g_assert_true (steve_test_wait_for (sim_running, NULL, 5000));
 
   /* put the keyboard focus deep inside the tuner: Esc must still stop */
   gtk_widget_grab_focus (steve_field_row_get_spin (row_for (STEVE_FIELD_COULOMB)));
@@ -129,17 +129,17 @@ test_estop_shortcut (void)
   g_assert_true (g_spawn_command_line_sync ("xdotool search --sync --limit 1 --name \"Steve Tuner\" windowfocus --sync",
                                             &out, NULL, &status, &error));
   g_assert_no_error (error);
-  steve_gui_wait_for (window_focused, NULL, 2000);
+  steve_test_wait_for (window_focused, NULL, 2000);
   g_assert_true (g_spawn_command_line_sync ("xdotool key Escape", NULL, NULL, &status, &error));
   g_assert_no_error (error);
 
   /* the ODrive estop latches; the valve errors at its next heartbeat check */
-  g_assert_true (steve_gui_wait_for (sim_error, NULL, 3000));
+  g_assert_true (steve_test_wait_for (sim_error, NULL, 3000));
   g_assert_cmphex (steve_sim_get_axis_error (steve_window_get_simulator (window)), ==, 0x4000);
 
   /* recover for the next tests: stop, then the start clears the ODrive error */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.stop", NULL));
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
 }
 
 static gboolean
@@ -156,7 +156,7 @@ test_plots_receive_samples (void)
   guint before = steve_history_get_n_samples (history);
   double t0, t1, value;
 
-  g_assert_true (steve_gui_wait_for (history_grows, &before, 5000));
+  g_assert_true (steve_test_wait_for (history_grows, &before, 5000));
   g_assert_true (steve_history_get_time_range (history, &t0, &t1));
   g_assert_cmpfloat (t1 - t0, >, 0.5);
   /* the newest position in the history is the sim's last streamed value */
@@ -195,7 +195,7 @@ render_device_page (const char *suffix)
   /* the pointer away from the plots, no toast: a clean picture */
   steve_window_dismiss_toasts (window);
   g_spawn_command_line_sync ("xdotool mousemove 1279 1023", NULL, NULL, NULL, NULL);
-  steve_gui_spin_ms (400);
+  steve_test_sleep_ms (400);
   texture = steve_gui_render (GTK_WIDGET (window));
   steve_gui_save_png (texture, name);
 
@@ -220,7 +220,7 @@ test_render_pages (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.start", NULL));
   /* long enough to fill most of the 10 s plot window: these renders are
    * the screenshots in data/screenshots */
-  steve_gui_spin_ms (6000);
+  steve_test_sleep_ms (6000);
   /* no text selected in a field from the e-stop test */
   gtk_window_set_focus (GTK_WINDOW (window), NULL);
 
@@ -237,7 +237,7 @@ test_render_pages (void)
 
       adw_style_manager_set_color_scheme (manager, i ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
       steve_window_dismiss_toasts (window);
-      steve_gui_spin_ms (600);
+      steve_test_sleep_ms (600);
       texture = steve_gui_render (GTK_WIDGET (window));
       steve_gui_save_png (texture, i ? "model-dark.png" : "model-light.png");
     }
@@ -256,7 +256,7 @@ test_render_pages (void)
 
           adw_style_manager_set_color_scheme (manager, i ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
           steve_window_dismiss_toasts (window);
-          steve_gui_spin_ms (1200);
+          steve_test_sleep_ms (1200);
           texture = steve_gui_render (GTK_WIDGET (window));
           steve_gui_save_png (texture, name);
         }
@@ -264,7 +264,7 @@ test_render_pages (void)
   steve_window_show_page (window, "tune");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.stop", NULL));
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
 }
 
@@ -275,7 +275,7 @@ test_start_page_and_finalize (void)
 
   steve_window_disconnect (window);
   steve_window_dismiss_toasts (window);
-  steve_gui_spin_ms (600);
+  steve_test_sleep_ms (600);
   texture = steve_gui_render (GTK_WIDGET (window));
   steve_gui_save_png (texture, "start.png");
 
@@ -294,7 +294,7 @@ test_start_page_and_finalize (void)
   /* closing: no leaked window */
   g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   g_assert_finalize_object (window);
   window = NULL;
 }

@@ -312,8 +312,8 @@ fixture_setup (Fixture       *f,
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 900);
   gtk_window_present (GTK_WINDOW (f->window));
   steve_window_connect (f->window, "127.0.0.1", f->relay->port, NULL);
-  g_assert_true (steve_gui_wait_for (session_ready, NULL, WAIT_MS));
-  steve_gui_spin_ms (200);
+  g_assert_true (steve_test_wait_for (session_ready, NULL, WAIT_MS));
+  steve_test_sleep_ms (200);
 }
 
 static gint64 last_frame_us;
@@ -352,10 +352,10 @@ dismiss_toasts (SteveWindow *window)
   gint64 until;
 
   n_frames = 0;
-  g_assert_true (steve_gui_wait_for (first_frame, NULL, WAIT_MS));
+  g_assert_true (steve_test_wait_for (first_frame, NULL, WAIT_MS));
   until = last_frame_us + 400 * 1000;
   n_frames = 0;
-  g_assert_true (steve_gui_wait_for (frames_past, &until, WAIT_MS));
+  g_assert_true (steve_test_wait_for (frames_past, &until, WAIT_MS));
   gtk_widget_remove_tick_callback (GTK_WIDGET (window), id);
   steve_window_dismiss_toasts (window);
 }
@@ -367,7 +367,7 @@ fixture_teardown (Fixture       *f,
   steve_window_disconnect (f->window);
   dismiss_toasts (f->window);
   gtk_window_destroy (GTK_WINDOW (f->window));
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   relay_free (f->relay);
   steve_sim_stop (f->sim);
   g_clear_object (&f->sim);
@@ -403,7 +403,7 @@ type_into (SteveField  field,
   gtk_widget_grab_focus (entry);
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
   g_signal_emit_by_name (entry, "activate");
-  steve_gui_spin_ms (30);
+  steve_test_sleep_ms (30);
 }
 
 static const char *
@@ -434,7 +434,7 @@ shows_text (const char *text)
   GtkWidget *label;
 
   wanted_label = text;
-  if (!steve_gui_wait_for (label_shown, NULL, WAIT_MS))
+  if (!steve_test_wait_for (label_shown, NULL, WAIT_MS))
     return FALSE;
   label = steve_gui_find_label (GTK_WIDGET (fx->window), text);
   return g_str_equal (gtk_label_get_text (GTK_LABEL (label)), text);
@@ -511,7 +511,7 @@ wait_sim_value (SteveField field,
 {
   wanted_field = field;
   wanted_value = value;
-  return steve_gui_wait_for (sim_has_value, NULL, WAIT_MS);
+  return steve_test_wait_for (sim_has_value, NULL, WAIT_MS);
 }
 
 /* The edited value the tuner holds, and the spin button shows it. */
@@ -604,7 +604,7 @@ test_start_in_wrong_state (Fixture       *f,
   guint posts;
 
   g_object_set (f->window, "live-mode", FALSE, NULL);
-  steve_gui_spin_ms (50);
+  steve_test_sleep_ms (50);
   type_into (STEVE_FIELD_VISCOUS, "0.07");
   assert_kept (STEVE_FIELD_VISCOUS, 0.07);
   posts = count_posts ("/api/v1/config");
@@ -614,7 +614,7 @@ test_start_in_wrong_state (Fixture       *f,
   dismiss_toasts (f->window);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "valve.start", NULL));
 
-  g_assert_true (steve_gui_wait_for (start_failed_seen, NULL, WAIT_MS));
+  g_assert_true (steve_test_wait_for (start_failed_seen, NULL, WAIT_MS));
   g_assert_true (shows_text ("The valve could not start. It starts only from idle, and the ODrive must reach closed-loop control "
                              "(calibrated, connected, without a fault)."));
   assert_device_answered (500, "start_failed");
@@ -704,7 +704,7 @@ test_preset_name_rejected (Fixture       *f,
   steve_window_show_page (f->window, "presets");
   page = find_type (GTK_WIDGET (f->window), STEVE_TYPE_PRESETS_PAGE);
   g_assert_nonnull (page);
-  g_assert_true (steve_gui_wait_for (presets_loaded, page, WAIT_MS));
+  g_assert_true (steve_test_wait_for (presets_loaded, page, WAIT_MS));
 
   name = find_named (page, "slot-1-name");
   g_assert_nonnull (name);
@@ -720,7 +720,7 @@ test_preset_name_rejected (Fixture       *f,
 
   dismiss_toasts (f->window);
   g_assert_true (gtk_widget_activate_action (page, "presets.save", "u", 1));
-  g_assert_true (steve_gui_wait_for (dialog_open, NULL, WAIT_MS));
+  g_assert_true (steve_test_wait_for (dialog_open, NULL, WAIT_MS));
   dialog = find_dialog ();
   adw_message_dialog_response (dialog, "accept");
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -888,7 +888,7 @@ test_invalid_typing (Fixture       *f,
           typed++;
         }
 
-      steve_gui_spin_ms (50);
+      steve_test_sleep_ms (50);
       g_assert_cmpuint (count_posts (NULL), ==, posts);
 
       /* a valid edit still goes through */
@@ -919,7 +919,7 @@ test_invalid_typing (Fixture       *f,
     g_assert_true (shows_text (expected));
     g_assert_cmpfloat (steve_tuner_get_value (tuner, STEVE_FIELD_CLOSED_POS), ==, closed);
     g_assert_cmpstr (spin_text (STEVE_FIELD_CLOSED_POS), ==, closed_text);
-    steve_gui_spin_ms (50);
+    steve_test_sleep_ms (50);
     g_assert_cmpuint (count_posts (NULL), ==, posts);
   }
 

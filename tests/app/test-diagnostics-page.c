@@ -36,30 +36,14 @@ typedef struct
 
 /* ------------------------------------------------------------------ helpers */
 
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 static SteveOdriveStatus *
 read_odrive (Fixture  *f,
              GError  **error)
 {
   g_autoptr(GAsyncResult) r = NULL;
 
-  steve_client_get_odrive_async (f->client, NULL, result_cb, &r);
-  return steve_client_get_odrive_finish (f->client, wait_result (&r), error);
+  steve_client_get_odrive_async (f->client, NULL, steve_test_result_cb, &r);
+  return steve_client_get_odrive_finish (f->client, steve_test_wait_result (&r, 20), error);
 }
 
 static SteveCanStatus *
@@ -69,8 +53,8 @@ read_can (Fixture *f)
   g_autoptr(GError) error = NULL;
   SteveCanStatus *can;
 
-  steve_client_get_can_async (f->client, NULL, result_cb, &r);
-  can = steve_client_get_can_finish (f->client, wait_result (&r), &error);
+  steve_client_get_can_async (f->client, NULL, steve_test_result_cb, &r);
+  can = steve_client_get_can_finish (f->client, steve_test_wait_result (&r, 20), &error);
   g_assert_no_error (error);
   return can;
 }
@@ -82,8 +66,8 @@ read_stream (Fixture *f)
   g_autoptr(GError) error = NULL;
   SteveStreamStats *stats;
 
-  steve_client_get_stream_async (f->client, NULL, result_cb, &r);
-  stats = steve_client_get_stream_finish (f->client, wait_result (&r), &error);
+  steve_client_get_stream_async (f->client, NULL, steve_test_result_cb, &r);
+  stats = steve_client_get_stream_finish (f->client, steve_test_wait_result (&r, 20), &error);
   g_assert_no_error (error);
   return stats;
 }
@@ -95,8 +79,8 @@ read_performance (Fixture *f)
   g_autoptr(GError) error = NULL;
   StevePerformance *perf;
 
-  steve_client_get_performance_async (f->client, NULL, result_cb, &r);
-  perf = steve_client_get_performance_finish (f->client, wait_result (&r), &error);
+  steve_client_get_performance_async (f->client, NULL, steve_test_result_cb, &r);
+  perf = steve_client_get_performance_finish (f->client, steve_test_wait_result (&r, 20), &error);
   g_assert_no_error (error);
   return perf;
 }
@@ -107,8 +91,8 @@ start_valve (Fixture *f)
   g_autoptr(GAsyncResult) r = NULL;
   g_autoptr(GError) error = NULL;
 
-  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &r);
-  g_assert_true (steve_client_control_finish (f->client, wait_result (&r), NULL, &error));
+  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &r);
+  g_assert_true (steve_client_control_finish (f->client, steve_test_wait_result (&r, 20), NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (steve_sim_get_valve_state (f->sim), ==, STEVE_VALVE_STATE_RUNNING);
 }
@@ -201,7 +185,7 @@ wait_reads (Fixture                 *f,
 {
   ReadsWait w = { f, section, n };
 
-  if (!steve_gui_wait_for (reads_reached, &w, 10000))
+  if (!steve_test_wait_for (reads_reached, &w, 10000))
     g_error ("section %d: %u reads, expected %u", section,
              steve_diagnostics_page_get_n_reads (f->page, section), n);
 }
@@ -232,7 +216,7 @@ show_page (Fixture  *f,
            gboolean  shown)
 {
   gtk_stack_set_visible_child_name (GTK_STACK (f->stack), shown ? "diagnostics" : "other");
-  steve_gui_spin_ms (50);
+  steve_test_sleep_ms (50);
   g_assert_cmpint (gtk_widget_get_mapped (GTK_WIDGET (f->page)), ==, shown);
 }
 
@@ -253,7 +237,7 @@ settle_after_reads (Fixture *f,
 
   show_page (f, FALSE);
   g_assert_false (steve_diagnostics_page_is_refreshing (f->page));
-  g_assert_true (steve_gui_wait_for (nothing_pending, f, 10000));
+  g_assert_true (steve_test_wait_for (nothing_pending, f, 10000));
 }
 
 static guint
@@ -312,8 +296,8 @@ setup_with (Fixture      *f,
   steve_sim_set_log_requests (f->sim, TRUE);
 
   f->client = steve_client_new ("127.0.0.1", steve_sim_get_http_port (f->sim), NULL);
-  steve_client_connect_async (f->client, NULL, result_cb, &r);
-  g_assert_true (steve_client_connect_finish (f->client, wait_result (&r), &error));
+  steve_client_connect_async (f->client, NULL, steve_test_result_cb, &r);
+  g_assert_true (steve_client_connect_finish (f->client, steve_test_wait_result (&r, 20), &error));
   g_assert_no_error (error);
   g_assert_cmpint (steve_client_get_state (f->client), ==, STEVE_CLIENT_CONNECTED);
 
@@ -341,7 +325,7 @@ setup_with (Fixture      *f,
   steve_streamer_start (f->streamer);
   gtk_window_present (GTK_WINDOW (f->window));
 
-  steve_gui_spin_ms (100);
+  steve_test_sleep_ms (100);
   g_assert_true (gtk_widget_get_mapped (page));
   g_assert_true (steve_diagnostics_page_is_refreshing (f->page));
 }
@@ -367,13 +351,13 @@ teardown (Fixture       *f,
   /* the window goes with the page still in its session, as when the main
    * window is closed: the page must not be kept alive by anything */
   gtk_window_destroy (GTK_WINDOW (f->window));
-  steve_gui_spin_ms (100);
+  steve_test_sleep_ms (100);
   g_assert_null (f->page);
 
   steve_streamer_stop (f->streamer);
   g_signal_handlers_disconnect_by_data (f->streamer, f);
   steve_client_disconnect (f->client);
-  steve_gui_spin_ms (100);
+  steve_test_sleep_ms (100);
   g_assert_finalize_object (f->streamer);
   g_assert_finalize_object (f->client);
   g_array_unref (f->samples);
@@ -396,7 +380,7 @@ test_values (Fixture       *f,
   SteveRttStats rtt;
   const char *shown;
 
-  g_assert_true (steve_gui_wait_for (first_values, f, 10000));
+  g_assert_true (steve_test_wait_for (first_values, f, 10000));
 
   oa = read_odrive (f, &error);
   g_assert_no_error (error);
@@ -489,15 +473,15 @@ test_refresh_only_while_mapped (Fixture       *f,
   guint max_queue = 0;
   gint64 end;
 
-  g_assert_true (steve_gui_wait_for (first_values, f, 10000));
+  g_assert_true (steve_test_wait_for (first_values, f, 10000));
 
   /* hidden: no request at all */
   show_page (f, FALSE);
   g_assert_false (steve_diagnostics_page_is_refreshing (f->page));
-  g_assert_true (steve_gui_wait_for (nothing_pending, f, 10000));
+  g_assert_true (steve_test_wait_for (nothing_pending, f, 10000));
   n_reads = steve_diagnostics_page_get_n_reads (f->page, STEVE_DIAGNOSTICS_ODRIVE);
   steve_sim_clear_request_log (f->sim);
-  steve_gui_spin_ms (2600);
+  steve_test_sleep_ms (2600);
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     g_assert_cmpuint (count_requests (f, "GET", paths[i]), ==, 0);
   g_assert_cmpuint (steve_diagnostics_page_get_n_reads (f->page, STEVE_DIAGNOSTICS_ODRIVE), ==, n_reads);
@@ -505,7 +489,7 @@ test_refresh_only_while_mapped (Fixture       *f,
   /* shown: at once, then every second */
   show_page (f, TRUE);
   g_assert_true (steve_diagnostics_page_is_refreshing (f->page));
-  steve_gui_spin_ms (2600);
+  steve_test_sleep_ms (2600);
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
       guint n = count_requests (f, "GET", paths[i]);
@@ -534,7 +518,7 @@ test_refresh_only_while_mapped (Fixture       *f,
 
   /* the manual refresh works while hidden, without starting the timers */
   show_page (f, FALSE);
-  g_assert_true (steve_gui_wait_for (nothing_pending, f, 10000));
+  g_assert_true (steve_test_wait_for (nothing_pending, f, 10000));
   n_reads = steve_diagnostics_page_get_n_reads (f->page, STEVE_DIAGNOSTICS_CAN);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "diagnostics.refresh", NULL));
   wait_reads (f, STEVE_DIAGNOSTICS_CAN, n_reads + 1);
@@ -546,16 +530,16 @@ test_refresh_only_while_mapped (Fixture       *f,
   steve_diagnostics_page_set_session (f->page, NULL, NULL);
   g_assert_false (steve_diagnostics_page_is_refreshing (f->page));
   g_assert_nonnull (steve_gui_find_label (GTK_WIDGET (f->page), "No Device Connected"));
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   steve_sim_clear_request_log (f->sim);
-  steve_gui_spin_ms (1500);
+  steve_test_sleep_ms (1500);
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     g_assert_cmpuint (count_requests (f, "GET", paths[i]), ==, 0);
 
   /* and a new session starts the refresh again */
   steve_diagnostics_page_set_session (f->page, f->client, f->streamer);
   g_assert_true (steve_diagnostics_page_is_refreshing (f->page));
-  g_assert_true (steve_gui_wait_for (first_values, f, 10000));
+  g_assert_true (steve_test_wait_for (first_values, f, 10000));
 }
 
 /* The statistics of protocol §2's /performance, from the samples the test
@@ -625,7 +609,7 @@ test_computed_performance (Fixture       *f,
   g_assert_cmpuint (steve_diagnostics_page_get_performance_window (f->page), ==, 10);
 
   /* 200 samples at 20 ms: 4 s of a moving shaft */
-  g_assert_true (steve_gui_wait_for (enough_computed, f, 15000));
+  g_assert_true (steve_test_wait_for (enough_computed, f, 15000));
   settle_after_reads (f, FALSE);
 
   g_assert_true (steve_diagnostics_page_get_performance (f->page, &perf, &computed));
@@ -731,8 +715,8 @@ test_device_performance (Fixture       *f,
   gboolean computed = TRUE;
 
   start_valve (f);
-  g_assert_true (steve_gui_wait_for (device_performance_shown, f, 10000));
-  g_assert_true (steve_gui_wait_for (first_values, f, 10000));
+  g_assert_true (steve_test_wait_for (device_performance_shown, f, 10000));
+  g_assert_true (steve_test_wait_for (first_values, f, 10000));
 
   a = read_performance (f);
   settle_after_reads (f, TRUE);
@@ -807,14 +791,14 @@ test_device_error (Fixture       *f,
   GtkWidget *row, *label;
   const char *shown_error;
 
-  g_assert_true (steve_gui_wait_for (first_values, f, 10000));
+  g_assert_true (steve_test_wait_for (first_values, f, 10000));
   voltage = g_strdup (text (f, "odrive.bus_voltage"));
   state = g_strdup (text (f, "odrive.axis_state"));
   can_tx = g_strdup (text (f, "can.tx_count"));
 
   /* the ODrive stops answering: GET /odrive fails, the rest does not */
   steve_sim_set_faults (f->sim, STEVE_SIM_FAULT_ODRIVE_MISSING);
-  g_assert_true (steve_gui_wait_for (odrive_error_shown, f, 10000));
+  g_assert_true (steve_test_wait_for (odrive_error_shown, f, 10000));
 
   none = read_odrive (f, &error);
   g_assert_null (none);
@@ -846,11 +830,11 @@ test_device_error (Fixture       *f,
 
   /* a refresh the user asked for says so in a toast too */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "diagnostics.refresh", NULL));
-  g_assert_true (steve_gui_wait_for (toast_shown, f, 5000));
+  g_assert_true (steve_test_wait_for (toast_shown, f, 5000));
 
   /* back: the error goes, the values are fresh again */
   steve_sim_set_faults (f->sim, STEVE_SIM_FAULT_NONE);
-  g_assert_true (steve_gui_wait_for (odrive_error_gone, f, 10000));
+  g_assert_true (steve_test_wait_for (odrive_error_gone, f, 10000));
   g_assert_false (steve_diagnostics_page_is_section_stale (f->page, STEVE_DIAGNOSTICS_ODRIVE));
   g_assert_false (has_css_class (find_numeric_label (row), "dim-label"));
   label = steve_gui_find_label (GTK_WIDGET (f->page), "Could not read the ODrive status");
@@ -885,7 +869,7 @@ render_window (GtkWidget *window)
       if (node != NULL)
         return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                             &GRAPHENE_RECT_INIT (0, 0, width, height));
-      steve_gui_spin_ms (20);
+      steve_test_sleep_ms (20);
     }
   g_error ("the window never drew");
   return NULL;
@@ -920,8 +904,8 @@ test_render (Fixture       *f,
   GtkAdjustment *adj;
 
   start_valve (f);
-  g_assert_true (steve_gui_wait_for (all_sections_ready, f, 15000));
-  steve_gui_spin_ms (600);
+  g_assert_true (steve_test_wait_for (all_sections_ready, f, 15000));
+  steve_test_sleep_ms (600);
 
   render_pair (f, "");
 
@@ -932,25 +916,25 @@ test_render (Fixture       *f,
   adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
   g_assert_cmpfloat (gtk_adjustment_get_upper (adj), >, gtk_adjustment_get_page_size (adj));
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) * 0.28);
-  steve_gui_spin_ms (100);
+  steve_test_sleep_ms (100);
   render_pair (f, "-middle");
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) * 0.55);
-  steve_gui_spin_ms (100);
+  steve_test_sleep_ms (100);
   render_pair (f, "-lower");
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
-  steve_gui_spin_ms (100);
+  steve_test_sleep_ms (100);
   render_pair (f, "-bottom");
 
   /* a failed read: the error in its group, the last values dimmed */
   steve_sim_set_faults (f->sim, STEVE_SIM_FAULT_ODRIVE_MISSING);
-  g_assert_true (steve_gui_wait_for (odrive_error_shown, f, 10000));
+  g_assert_true (steve_test_wait_for (odrive_error_shown, f, 10000));
   gtk_adjustment_set_value (adj, 0);
-  steve_gui_spin_ms (100);
+  steve_test_sleep_ms (100);
   render_pair (f, "-error");
 
   /* the empty state */
   steve_diagnostics_page_set_session (f->page, NULL, NULL);
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
   render_pair (f, "-empty");
 }
 

@@ -44,7 +44,7 @@ test_start_page_in_german (void)
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
-  steve_gui_spin_ms (800);
+  steve_test_sleep_ms (800);
 
   assert_german (GTK_WIDGET (window), "_Try the Simulated Device");
   assert_german (GTK_WIDGET (window), "Connect to a Device");
@@ -56,7 +56,7 @@ test_start_page_in_german (void)
 
   g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   g_assert_finalize_object (window);
 }
 
@@ -72,23 +72,23 @@ test_device_page_in_german (void)
   steve_window_connect_simulated (window);
   deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
   while (!steve_window_is_connected (window) && g_get_monotonic_time () < deadline)
-    steve_gui_spin_ms (50);
+    steve_test_sleep_ms (50);
   g_assert_true (steve_window_is_connected (window));
-  steve_gui_spin_ms (2000);
+  steve_test_sleep_ms (2000);
 
   assert_german (GTK_WIDGET (window), "_E-Stop");
   assert_german (GTK_WIDGET (window), "Viscous damping");
   assert_german (GTK_WIDGET (window), "_Presets");
 
   steve_window_dismiss_toasts (window);
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
   texture = steve_gui_render (GTK_WIDGET (window));
   steve_gui_save_png (texture, "main-de.png");
 
   steve_window_disconnect (window);
   g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
   g_assert_finalize_object (window);
 }
 

@@ -180,7 +180,7 @@ answer_dialog (const char *response)
   body = g_strdup_printf ("%s\n%s", adw_message_dialog_get_heading (dialog), adw_message_dialog_get_body (dialog));
   adw_message_dialog_response (dialog, response);
   gtk_window_destroy (GTK_WINDOW (dialog));
-  steve_gui_spin_ms (50);
+  steve_test_sleep_ms (50);
   return body;
 }
 
@@ -293,7 +293,7 @@ stop_device (Fixture *fx)
   if (fx->client)
     steve_client_disconnect (fx->client);
   g_clear_object (&fx->client);
-  steve_gui_spin_ms (50);
+  steve_test_sleep_ms (50);
   if (fx->sim)
     steve_sim_stop (fx->sim);
   g_clear_object (&fx->sim);
@@ -426,7 +426,7 @@ test_apply (Fixture       *fx,
   steve_sim_clear_request_log (fx->sim);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->page), "presets.apply", "u", 0));
   g_free (answer_dialog ("cancel"));
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   g_assert_true (steve_tuner_get_dirty (fx->tuner));
   g_assert_true (sim_config_matches (fx, heavy));
 
@@ -464,7 +464,7 @@ test_save_edited (Fixture       *fx,
   steve_sim_clear_request_log (fx->sim);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->page), "presets.save", "u", 1));
   declined = answer_dialog ("cancel");
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   g_assert_cmpuint (count_preset_posts (fx->sim), ==, 0);
   assert_same_preset (stored = steve_sim_dup_preset (fx->sim, 1), before);
   g_clear_pointer (&stored, steve_preset_free);
@@ -549,7 +549,7 @@ assert_save_refused (Fixture    *fx,
 
   steve_sim_clear_request_log (fx->sim);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->page), "presets.save", "u", index));
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
 
   /* refused before any question or request */
   g_assert_null (find_dialog ());
@@ -701,7 +701,7 @@ test_export_import (Fixture       *fx,
   g_assert_false (import_file (fx, file, "cancel", NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   g_assert_cmpuint (count_preset_posts (fx->sim), ==, 0);
   g_assert_true (sim_preset_name_is (fx->sim, 0, "changed"));
 
@@ -750,7 +750,7 @@ assert_import_refused (Fixture    *fx,
   g_assert_nonnull (strstr (error->message, expected_message));
 
   /* no question, no request, no change */
-  steve_gui_spin_ms (100);
+  steve_test_sleep_ms (100);
   g_assert_null (find_dialog ());
   g_assert_cmpuint (count_preset_posts (fx->sim), ==, 0);
   after = dup_sim_presets (fx->sim);
@@ -872,7 +872,7 @@ test_compare (Fixture       *fx,
   g_assert_cmpfloat (steve_tuner_get_value (fx->tuner, STEVE_FIELD_OPEN_POS), ==, 360.0);
   g_assert_cmpstr (compare_text (fx, "edited", STEVE_FIELD_TRAVEL), ==, "360.0");
   g_assert_true (compare_highlighted (fx, "edited", STEVE_FIELD_COULOMB));
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   steve_sim_get_config (fx->sim, &config);
   g_assert_cmpfloat (config.values[STEVE_FIELD_VISCOUS], ==, 0.02);
 
@@ -892,7 +892,7 @@ render (Fixture    *fx,
 {
   g_autoptr(GdkTexture) texture = NULL;
 
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   texture = steve_gui_render (fx->window);
   /* 1280×800 less the window's frame */
   g_assert_cmpint (gdk_texture_get_width (texture), >, 1200);

@@ -107,10 +107,10 @@ test_record_session (void)
   guint n_samples, n_events, n_changes = 0, n_marks = 0;
   gint64 start;
 
-  g_assert_true (steve_gui_wait_for (session_ready, NULL, 15000));
+  g_assert_true (steve_test_wait_for (session_ready, NULL, 15000));
   /* the valve runs, so the hand on the shaft shows in the data */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.start", NULL));
-  g_assert_true (steve_gui_wait_for (sim_running, NULL, 5000));
+  g_assert_true (steve_test_wait_for (sim_running, NULL, 5000));
 
   saved_path = g_build_filename (tmpdir, "session.h5", NULL);
   file = g_file_new_for_path (saved_path);
@@ -128,18 +128,18 @@ test_record_session (void)
   g_assert_cmpuint (journals->len, ==, 0);
 
   start = g_get_monotonic_time ();
-  steve_gui_spin_ms (1500);
+  steve_test_sleep_ms (1500);
   g_assert_true (steve_tuner_set_value (steve_window_get_tuner (window), STEVE_FIELD_VISCOUS, target, &error));
   g_assert_no_error (error);
-  g_assert_true (steve_gui_wait_for (sim_viscous_is, &target, 5000));
-  steve_gui_spin_ms (1000);
+  g_assert_true (steve_test_wait_for (sim_viscous_is, &target, 5000));
+  steve_test_sleep_ms (1000);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.add-mark", NULL);
   while (g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
-    steve_gui_spin_ms (50);
+    steve_test_sleep_ms (50);
 
   /* the bar shows what is being recorded */
   steve_window_stop_recording (window);
-  g_assert_true (steve_gui_wait_for (recording_idle, NULL, 10000));
+  g_assert_true (steve_test_wait_for (recording_idle, NULL, 10000));
   g_assert_cmpuint (steve_window_get_n_recordings_saved (window), ==, 1);
   g_assert_true (g_file_test (saved_path, G_FILE_TEST_EXISTS));
 
@@ -233,10 +233,10 @@ test_review_window (void)
   steve_recording_get_samples (recording, &n_samples);
 
   steve_review_open_file (NULL, GTK_WIDGET (window), file);
-  g_assert_true (steve_gui_wait_for (review_window_open, NULL, 10000));
+  g_assert_true (steve_test_wait_for (review_window_open, NULL, 10000));
   review = STEVE_REVIEW_WINDOW (find_review_window ());
   gtk_window_set_default_size (GTK_WINDOW (review), 1280, 800);
-  steve_gui_spin_ms (500);
+  steve_test_sleep_ms (500);
 
   /* the same samples, and the change and the mark as markers */
   history = steve_review_window_get_history (review);
@@ -246,7 +246,7 @@ test_review_window (void)
   for (guint dark = 0; dark < 2; dark++)
     {
       steve_gui_set_dark (dark);
-      steve_gui_spin_ms (300);
+      steve_test_sleep_ms (300);
       texture = steve_gui_render (GTK_WIDGET (review));
       steve_gui_save_png (texture, dark ? "review-dark.png" : "review-light.png");
       /* the torque line is drawn */
@@ -258,7 +258,7 @@ test_review_window (void)
 
   g_object_ref (review);
   gtk_window_destroy (GTK_WINDOW (review));
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   g_assert_finalize_object (review);
 }
 
@@ -270,7 +270,7 @@ test_open_bad_file (void)
 
   g_assert_true (g_file_set_contents (path, "hello,world\n1,2\n", -1, NULL));
   steve_review_open_file (NULL, GTK_WIDGET (window), file);
-  steve_gui_spin_ms (1000);
+  steve_test_sleep_ms (1000);
   /* no window for a file that is not a recording; the toast says why */
   g_assert_null (find_review_window ());
 }
@@ -294,7 +294,7 @@ test_export_view (void)
   double t0, t1;
 
   steve_chart_set_paused (STEVE_CHART (chart), TRUE);
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   steve_chart_get_view (STEVE_CHART (chart), &t0, &t1);
 
   g_assert_true (steve_plot_export_png (chart, png_file, &error));
@@ -347,11 +347,11 @@ test_survives_stream_cut (void)
   guint n_samples;
 
   g_assert_true (steve_window_start_recording (window, file, STEVE_RECORDING_FORMAT_JSON, &error));
-  steve_gui_spin_ms (1000);
+  steve_test_sleep_ms (1000);
   steve_sim_close_stream_clients (steve_window_get_simulator (window));
-  steve_gui_spin_ms (2500);
+  steve_test_sleep_ms (2500);
   steve_window_stop_recording (window);
-  g_assert_true (steve_gui_wait_for (recording_idle, NULL, 10000));
+  g_assert_true (steve_test_wait_for (recording_idle, NULL, 10000));
 
   recording = steve_recording_load (path, &error);
   g_assert_no_error (error);
@@ -395,7 +395,7 @@ test_crash_recovery (void)
   info.start_time = g_date_time_new_now_local ();
   g_assert_true (steve_recorder_start (recorder, steve_window_get_streamer (window), &info, live_journal, &error));
   g_assert_no_error (error);
-  steve_gui_spin_ms (1500);
+  steve_test_sleep_ms (1500);
   g_assert_true (g_file_get_contents (live_journal, &contents, &length, NULL));
   g_assert_cmpuint (length, >, 0);
   g_assert_true (g_file_set_contents (orphan, contents, (gssize) length, NULL));
@@ -415,13 +415,13 @@ test_crash_recovery (void)
   {
     g_autoptr(GdkTexture) texture = NULL;
 
-    steve_gui_spin_ms (400);
+    steve_test_sleep_ms (400);
     texture = steve_gui_render (dialog);
     steve_gui_save_png (texture, "recovery-dialog.png");
   }
   /* “Not Now” keeps it */
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "later");
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   g_assert_true (g_file_test (orphan, G_FILE_TEST_EXISTS));
 
   /* saving it (what the dialog does after the file chooser) */
@@ -445,7 +445,7 @@ test_finalize (void)
 {
   g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
   g_assert_finalize_object (window);
   window = NULL;
 }

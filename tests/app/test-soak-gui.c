@@ -73,14 +73,6 @@ typedef struct
   gboolean shown;
 } BannerChange;
 
-typedef struct
-{
-  GHashTable *outage_values;    /* value × 10⁴ → applied yet */
-  guint       outage_changes;
-  guint       outage_applied;
-  guint       tuner_errors;
-} Tuning;
-
 /* ------------------------------------------------------------------ helpers */
 
 static gboolean
@@ -173,7 +165,7 @@ spin_once (void)
 }
 
 static gboolean
-spin_until (SteveGuiCondition cond,
+spin_until (SteveTestCondition cond,
             gpointer          data,
             guint             timeout_ms)
 {
@@ -226,37 +218,18 @@ static void
 on_applied (SteveTuner        *tuner,
             const SteveConfig *before,
             const SteveConfig *after,
-            Tuning            *t)
+            SoakOutageChanges *outage)
 {
-  gpointer key;
-
-  if (!steve_config_has (after, STEVE_FIELD_VISCOUS))
-    return;
-  key = GINT_TO_POINTER ((int) lround (after->values[STEVE_FIELD_VISCOUS] * 10000));
-  if (g_hash_table_contains (t->outage_values, key) && !GPOINTER_TO_INT (g_hash_table_lookup (t->outage_values, key)))
-    {
-      g_hash_table_insert (t->outage_values, key, GINT_TO_POINTER (TRUE));
-      t->outage_applied++;
-    }
+  soak_outage_changes_note_applied (outage, after);
 }
 
 static void
-on_tuner_error (SteveTuner   *tuner,
-                const GError *error,
-                Tuning       *t)
+on_tuner_error (SteveTuner        *tuner,
+                const GError      *error,
+                SoakOutageChanges *outage)
 {
-  if (t->tuner_errors++ < 5)
+  if (outage->errors++ < 5)
     g_test_message ("tuner error: %s", error->message);
-}
-
-/* every change made during an outage has reached the device or failed
- * with an error the tuner reported */
-static gboolean
-outage_changes_settled (gpointer data)
-{
-  const Tuning *t = data;
-
-  return t->outage_applied + t->tuner_errors >= t->outage_changes;
 }
 
 static void
@@ -287,7 +260,7 @@ press_escape (void)
       g_spawn_command_line_sync ("xdotool search --sync --limit 1 --name \"Steve Tuner\" windowfocus --sync",
                                  NULL, NULL, &status, &error) &&
       g_spawn_check_wait_status (status, NULL) &&
-      steve_gui_wait_for (window_focused, NULL, 2000) &&
+      steve_test_wait_for (window_focused, NULL, 2000) &&
       g_spawn_command_line_sync ("xdotool key Escape", NULL, NULL, &status, &error) &&
       g_spawn_check_wait_status (status, NULL))
     return;
@@ -312,7 +285,7 @@ test_soak (void)
   SteveTuner *tuner;
   SoakWatch *watch;
   SoakResult r;
-  Tuning tuning = { 0 };
+  SoakOutageChanges outage;
   EstopStep estop = ESTOP_WAITING;
   gint64 t0, t_end, next_tune, estop_us = 0, estop_deadline = 0;
   gboolean changed_this_outage = FALSE;
@@ -320,7 +293,7 @@ test_soak (void)
   guint64 base_rss = 0, end_rss;
   double final_value = 0.0444, restart_max, restart_median, cut_max, cut_median, estop_ms = -1;
 
-  g_assert_true (steve_gui_wait_for (session_ready, NULL, 15000));
+  g_assert_true (steve_test_wait_for (session_ready, NULL, 15000));
   sim = steve_window_get_simulator (window);
   tuner = steve_window_get_tuner (window);
   banner_revealer = find_banner (GTK_WIDGET (window));
@@ -328,9 +301,9 @@ test_soak (void)
   g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (banner_revealer)));
   banner_changes = g_array_new (FALSE, FALSE, sizeof (BannerChange));
 
-  tuning.outage_values = g_hash_table_new (NULL, NULL);
-  g_signal_connect (tuner, "applied", G_CALLBACK (on_applied), &tuning);
-  g_signal_connect (tuner, "error", G_CALLBACK (on_tuner_error), &tuning);
+  soak_outage_changes_init (&outage);
+  g_signal_connect (tuner, "applied", G_CALLBACK (on_applied), &outage);
+  g_signal_connect (tuner, "error", G_CALLBACK (on_tuner_error), &outage);
 
   steve_sim_set_log_samples (sim, TRUE);
   watch = soak_watch_new (sim);
@@ -358,10 +331,7 @@ test_soak (void)
 
       if (!up && !changed_this_outage)
         {
-          double v = 0.1500 + 0.0010 * (tuning.outage_changes++ % 100);
-
-          g_hash_table_insert (tuning.outage_values, GINT_TO_POINTER ((int) lround (v * 10000)), GINT_TO_POINTER (FALSE));
-          tune (v);
+          tune (soak_outage_changes_next (&outage));
           changed_this_outage = TRUE;
         }
       else if (up)
@@ -370,9 +340,8 @@ test_soak (void)
       if (now >= next_tune)
         {
           next_tune += TUNE_PERIOD_US;
-          /* not while an outage change is still queued: the client
-           * would rightly merge it into this one (latest wins) */
-          if (up && steve_window_is_connected (window) && outage_changes_settled (&tuning))
+          /* not while an outage change is still queued (see SoakOutageChanges) */
+          if (up && steve_window_is_connected (window) && soak_outage_changes_settled (&outage))
             tune (0.0200 + 0.0010 * (n_tunes++ % 100));
         }
 
@@ -430,7 +399,7 @@ test_soak (void)
   steve_sim_set_stream_close_every (sim, 0);
   steve_sim_set_http_error_rate (sim, 0);
   g_assert_true (spin_until (streaming, NULL, DOWNTIME_MS + 5000));
-  spin_until (outage_changes_settled, &tuning, 5000);
+  spin_until (soak_outage_changes_settled, &outage, 5000);
   tune (final_value);
   g_assert_true (spin_until (sim_viscous_is, &final_value, 5000));
   spin_until (NULL, NULL, BANNER_CLEAR_US / 1000);
@@ -444,12 +413,12 @@ test_soak (void)
   end_threads = soak_count_threads ();
 
   steve_window_stop_recording (window);
-  g_assert_true (steve_gui_wait_for (recording_idle, NULL, 20000));
+  g_assert_true (steve_test_wait_for (recording_idle, NULL, 20000));
   g_assert_cmpuint (steve_window_get_n_recordings_saved (window), ==, 1);
   states = soak_watch_free (watch);
   log = steve_sim_dup_sample_log (sim);
   steve_sim_set_log_samples (sim, FALSE);
-  g_signal_handlers_disconnect_by_data (tuner, &tuning);
+  g_signal_handlers_disconnect_by_data (tuner, &outage);
 
   recording = steve_recording_load (path, &error);
   g_assert_no_error (error);
@@ -510,7 +479,7 @@ test_soak (void)
                   r.restart_gaps + r.cuts, r.restart_gaps, r.cuts, r.gap_events, r.stall_events,
                   restart_max, restart_median, cut_max, cut_median,
                   (banner_changes->len + 1) / 2, banner_missed, banner_stuck, estop_ms,
-                  tuning.outage_applied, tuning.outage_changes, tuning.tuner_errors,
+                  outage.applied, outage.changes, outage.errors,
                   base_rss / 1048576.0, end_rss / 1048576.0, base_fds, end_fds, base_threads, end_threads);
 
   /* 0 lost while connected, gaps exactly at the outages */
@@ -539,7 +508,7 @@ test_soak (void)
     g_assert_cmpint (estop, ==, ESTOP_DONE);
 
   /* settings made during outages flowed */
-  g_assert_cmpuint (tuning.outage_applied + tuning.tuner_errors, >=, tuning.outage_changes);
+  g_assert_cmpuint (outage.applied + outage.errors, >=, outage.changes);
   g_assert_cmpuint (steve_recording_count_events (recording, STEVE_RECORDING_EVENT_CONFIG_CHANGE), >=, 1);
 
   /* nothing piles up */
@@ -551,7 +520,7 @@ test_soak (void)
 
   soak_result_clear (&r);
   g_clear_pointer (&banner_changes, g_array_unref);
-  g_hash_table_unref (tuning.outage_values);
+  soak_outage_changes_clear (&outage);
   g_unlink (path);
 }
 
@@ -560,7 +529,7 @@ test_finalize (void)
 {
   g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
   g_assert_finalize_object (window);
   window = NULL;
 }

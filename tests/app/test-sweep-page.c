@@ -40,27 +40,6 @@ typedef struct
 
 /* ------------------------------------------------------------------ helpers */
 
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (*slot == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *slot;
-}
-
 static gboolean
 streaming (gpointer data)
 {
@@ -80,8 +59,8 @@ set_viscous (Fixture *f,
   SteveConfig update = { { 0 }, 0 };
 
   steve_config_set (&update, STEVE_FIELD_VISCOUS, value);
-  steve_client_set_config_async (f->client, &update, NULL, result_cb, &r);
-  config = steve_client_set_config_finish (f->client, wait_result (&r), NULL);
+  steve_client_set_config_async (f->client, &update, NULL, steve_test_result_cb, &r);
+  config = steve_client_set_config_finish (f->client, steve_test_wait_result (&r, 10), NULL);
   g_assert_nonnull (config);
 }
 
@@ -110,7 +89,7 @@ assert_sim_value (Fixture    *f,
 {
   SimValue v = { f, field, want };
 
-  g_assert_true (steve_gui_wait_for (sim_value_is, &v, 3000));
+  g_assert_true (steve_test_wait_for (sim_value_is, &v, 3000));
 }
 
 static gboolean
@@ -125,9 +104,9 @@ static void
 wait_page_idle (Fixture *f,
                 guint    timeout_ms)
 {
-  g_assert_true (steve_gui_wait_for (page_idle, f, timeout_ms));
+  g_assert_true (steve_test_wait_for (page_idle, f, timeout_ms));
   /* the list view makes its rows on the next frames */
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
 }
 
 static gboolean
@@ -290,7 +269,7 @@ answer_dialog (AdwMessageDialog *dialog,
   adw_message_dialog_response (dialog, response);
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_object_unref (dialog);
-  steve_gui_spin_ms (50);
+  steve_test_sleep_ms (50);
 }
 
 /* ------------------------------------------------------------------ fixture */
@@ -306,15 +285,15 @@ fixture_setup (Fixture       *f,
   f->tmp = steve_test_tmp_new ();
   f->sim = steve_test_sim_new (STEVE_DIALECT_FIRMWARE, STEVE_SIM_PROFILE_SINE, NULL);
   f->client = steve_client_new ("127.0.0.1", steve_sim_get_http_port (f->sim), NULL);
-  steve_client_connect_async (f->client, NULL, result_cb, &r);
-  g_assert_true (steve_client_connect_finish (f->client, wait_result (&r), NULL));
+  steve_client_connect_async (f->client, NULL, steve_test_result_cb, &r);
+  g_assert_true (steve_client_connect_finish (f->client, steve_test_wait_result (&r, 10), NULL));
 
-  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, result_cb, &s);
-  g_assert_true (steve_client_control_finish (f->client, wait_result (&s), NULL, NULL));
+  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &s);
+  g_assert_true (steve_client_control_finish (f->client, steve_test_wait_result (&s, 10), NULL, NULL));
 
   f->streamer = steve_streamer_new (f->client, "127.0.0.1", steve_sim_get_stream_port (f->sim), 10);
   steve_streamer_start (f->streamer);
-  g_assert_true (steve_gui_wait_for (streaming, f, 5000));
+  g_assert_true (steve_test_wait_for (streaming, f, 5000));
   f->tuner = steve_tuner_new (f->client);
 
   f->window = gtk_window_new ();
@@ -328,7 +307,7 @@ fixture_setup (Fixture       *f,
   gtk_window_present (GTK_WINDOW (f->window));
 
   steve_sweep_page_set_session (f->page, f->client, f->streamer, f->tuner);
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
 }
 
 static void
@@ -342,14 +321,14 @@ fixture_teardown (Fixture       *f,
 
   /* the page goes with its window */
   gtk_window_destroy (GTK_WINDOW (f->window));
-  steve_gui_spin_ms (100);
+  steve_test_sleep_ms (100);
   g_assert_null (f->page);
 
   g_clear_object (&f->tuner);
   steve_streamer_stop (f->streamer);
   g_clear_object (&f->streamer);
   steve_client_disconnect (f->client);
-  steve_gui_spin_ms (50);
+  steve_test_sleep_ms (50);
   g_clear_object (&f->client);
   steve_sim_stop (f->sim);
   g_clear_object (&f->sim);
@@ -371,7 +350,7 @@ test_empty_state (void)
   gtk_window_set_child (GTK_WINDOW (window), page);
   g_object_add_weak_pointer (G_OBJECT (page), &weak);
   gtk_window_present (GTK_WINDOW (window));
-  steve_gui_spin_ms (100);
+  steve_test_sleep_ms (100);
 
   g_assert_nonnull (steve_gui_find_label (page, "No Device Connected"));
   {
@@ -385,7 +364,7 @@ test_empty_state (void)
   g_assert_false (steve_sweep_page_is_busy (STEVE_SWEEP_PAGE (page)));
 
   gtk_window_destroy (GTK_WINDOW (window));
-  steve_gui_spin_ms (50);
+  steve_test_sleep_ms (50);
   g_assert_null (weak);
 }
 
@@ -427,7 +406,7 @@ test_form (Fixture       *f,
   plan = viscous_plan (0.0, 0.09, 3, 0.3);
   plan.axes[0].scale = STEVE_SWEEP_SCALE_LOG;
   steve_sweep_page_set_plan (f->page, &plan);
-  steve_gui_spin_ms (50);
+  steve_test_sleep_ms (50);
   validation = steve_gui_find_label (GTK_WIDGET (f->page), "logarithmic sweep needs a start and an end above zero");
   g_assert_nonnull (validation);
   g_assert_true (gtk_widget_get_visible (validation));
@@ -442,7 +421,7 @@ test_form (Fixture       *f,
   {
     g_autoptr(GdkTexture) shot = NULL;
 
-    steve_gui_spin_ms (200);
+    steve_test_sleep_ms (200);
     shot = steve_gui_render (f->window);
     steve_gui_save_png (shot, "sweep-form.png");
   }
@@ -471,7 +450,7 @@ test_three_steps (Fixture       *f,
   g_assert_true (steve_sweep_page_is_busy (f->page));
   /* the form is locked while it runs */
   g_assert_false (gtk_widget_is_sensitive (steve_gui_find_label (GTK_WIDGET (f->page), "Dwell per Step")));
-  g_assert_true (steve_gui_wait_for (first_step_done, f, 5000));
+  g_assert_true (steve_test_wait_for (first_step_done, f, 5000));
   g_assert_nonnull (steve_gui_find_label (GTK_WIDGET (f->page), "Sweep Running"));
   g_assert_nonnull (steve_gui_find_label (GTK_WIDGET (f->page), "Now: Viscous damping = 0.0600 N·m·s/rad"));
 
@@ -554,12 +533,12 @@ test_abort (Fixture       *f,
   assert_sim_value (f, STEVE_FIELD_VISCOUS, 0.025);
 
   g_assert_true (steve_sweep_page_start (f->page, &plan, recording_file, &error));
-  g_assert_true (steve_gui_wait_for (first_step_done, f, 5000));
+  g_assert_true (steve_test_wait_for (first_step_done, f, 5000));
   g_assert_true (gtk_widget_get_visible (steve_gui_find_label (GTK_WIDGET (f->page), "Abort")));
   {
     g_autoptr(GdkTexture) shot = NULL;
 
-    steve_gui_spin_ms (100);
+    steve_test_sleep_ms (100);
     shot = steve_gui_render (f->window);
     steve_gui_save_png (shot, "sweep-running.png");
   }
@@ -611,7 +590,7 @@ test_valve_error_stops (Fixture       *f,
   assert_sim_value (f, STEVE_FIELD_VISCOUS, 0.02);
 
   g_assert_true (steve_sweep_page_start (f->page, &plan, recording_file, &error));
-  g_assert_true (steve_gui_wait_for (first_step_done, f, 5000));
+  g_assert_true (steve_test_wait_for (first_step_done, f, 5000));
 
   t0 = g_get_monotonic_time ();
   steve_client_estop_async (f->client, NULL, estop_cb, NULL);
@@ -648,7 +627,7 @@ test_confirm_outside_recommended (Fixture       *f,
 
   /* asked; cancelled: nothing is sent */
   g_assert_true (steve_sweep_page_start (f->page, &plan, recording_file, &error));
-  g_assert_true (steve_gui_wait_for (dialog_shown, NULL, 2000));
+  g_assert_true (steve_test_wait_for (dialog_shown, NULL, 2000));
   dialog = find_message_dialog ();
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Sweep Outside the Recommended Range?");
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Viscous damping: recommended 0.0100 to 0.5000"));
@@ -657,13 +636,13 @@ test_confirm_outside_recommended (Fixture       *f,
   answer_dialog (dialog, "cancel");
   g_assert_false (steve_sweep_page_is_busy (f->page));
   g_assert_null (steve_sweep_page_get_sweep (f->page));
-  steve_gui_spin_ms (200);
+  steve_test_sleep_ms (200);
   assert_sim_value (f, STEVE_FIELD_VISCOUS, 0.02);
 
   /* the same through the form and its Start button's action */
   steve_sweep_page_set_plan (f->page, &plan);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "sweep.start", NULL));
-  g_assert_true (steve_gui_wait_for (dialog_shown, NULL, 2000));
+  g_assert_true (steve_test_wait_for (dialog_shown, NULL, 2000));
   g_assert_nonnull (steve_gui_find_label (GTK_WIDGET (f->page), "Waiting for Confirmation"));
   answer_dialog (find_message_dialog (), "cancel");
   g_assert_false (steve_sweep_page_is_busy (f->page));
@@ -671,16 +650,16 @@ test_confirm_outside_recommended (Fixture       *f,
 
   /* asked; an abort (e-stop) meanwhile closes the question */
   g_assert_true (steve_sweep_page_start (f->page, &plan, recording_file, &error));
-  g_assert_true (steve_gui_wait_for (dialog_shown, NULL, 2000));
+  g_assert_true (steve_test_wait_for (dialog_shown, NULL, 2000));
   steve_sweep_page_abort (f->page);
-  steve_gui_spin_ms (50);
+  steve_test_sleep_ms (50);
   g_assert_null (find_message_dialog ());
   g_assert_false (steve_sweep_page_is_busy (f->page));
   g_assert_null (steve_sweep_page_get_sweep (f->page));
 
   /* asked; confirmed: it runs and restores */
   g_assert_true (steve_sweep_page_start (f->page, &plan, recording_file, &error));
-  g_assert_true (steve_gui_wait_for (dialog_shown, NULL, 2000));
+  g_assert_true (steve_test_wait_for (dialog_shown, NULL, 2000));
   answer_dialog (find_message_dialog (), "start");
   g_assert_nonnull (steve_sweep_page_get_sweep (f->page));
   wait_page_idle (f, 15000);
@@ -704,7 +683,7 @@ test_session_end (Fixture       *f,
   assert_sim_value (f, STEVE_FIELD_VISCOUS, 0.02);
 
   g_assert_true (steve_sweep_page_start (f->page, &plan, recording_file, &error));
-  g_assert_true (steve_gui_wait_for (first_step_done, f, 5000));
+  g_assert_true (steve_test_wait_for (first_step_done, f, 5000));
   steve_sweep_page_set_session (f->page, NULL, NULL, NULL);
   g_assert_false (steve_sweep_page_is_busy (f->page));
   g_assert_null (steve_sweep_page_get_sweep (f->page));
@@ -716,7 +695,7 @@ test_session_end (Fixture       *f,
     gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
     while (!g_file_query_exists (file, NULL) && g_get_monotonic_time () < deadline)
-      steve_gui_spin_ms (20);
+      steve_test_sleep_ms (20);
     g_assert_true (g_file_query_exists (file, NULL));
   }
 }
@@ -729,7 +708,7 @@ render (Fixture    *f,
   g_autoptr(GdkTexture) plot = NULL;
   GdkRGBA first, second;
 
-  steve_gui_spin_ms (300);
+  steve_test_sleep_ms (300);
   page = steve_gui_render (f->window);
   steve_gui_save_png (page, name);
 
