@@ -31,6 +31,29 @@ steve_gui_test_init (int    *argc,
     }
 }
 
+/* The main window at 1280×800, shown, connecting to the in-process
+ * simulator ("Try the Simulated Device"). */
+SteveWindow *
+steve_gui_simulated_window_new (void)
+{
+  SteveWindow *window = steve_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  steve_window_connect_simulated (window);
+  return window;
+}
+
+/* Closes @window and asserts that nothing keeps it alive. */
+void
+steve_gui_close_window (SteveWindow *window)
+{
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  steve_test_sleep_ms (300);
+  g_assert_finalize_object (window);
+}
+
 void
 steve_gui_set_dark (gboolean dark)
 {

@@ -7,11 +7,14 @@
 #include <adwaita.h>
 
 #include "steve-test-utils.h"
+#include "steve-window.h"
 
 G_BEGIN_DECLS
 
 void        steve_gui_test_init    (int               *argc,
                                     char            ***argv);
+SteveWindow *steve_gui_simulated_window_new (void);
+void        steve_gui_close_window (SteveWindow       *window);
 void        steve_gui_set_dark     (gboolean           dark);
 GdkTexture *steve_gui_render       (GtkWidget         *widget);
 void        steve_gui_save_png     (GdkTexture        *texture,

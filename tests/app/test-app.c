@@ -292,11 +292,7 @@ test_start_page_and_finalize (void)
   }
 
   /* closing: no leaked window */
-  g_object_ref (window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  steve_test_sleep_ms (200);
-  g_assert_finalize_object (window);
-  window = NULL;
+  steve_gui_close_window (g_steal_pointer (&window));
 }
 
 int
@@ -305,10 +301,7 @@ main (int   argc,
 {
   steve_gui_test_init (&argc, &argv);
 
-  window = steve_window_new (NULL);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
-  gtk_window_present (GTK_WINDOW (window));
-  steve_window_connect_simulated (window);
+  window = steve_gui_simulated_window_new ();
 
   g_test_add_func ("/app/connect-simulated", test_connect_simulated);
   g_test_add_func ("/app/slider-reaches-device", test_slider_reaches_device);

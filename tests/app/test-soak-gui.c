@@ -527,11 +527,7 @@ test_soak (void)
 static void
 test_finalize (void)
 {
-  g_object_ref (window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  steve_test_sleep_ms (300);
-  g_assert_finalize_object (window);
-  window = NULL;
+  steve_gui_close_window (g_steal_pointer (&window));
 }
 
 int
@@ -543,10 +539,7 @@ main (int   argc,
   steve_gui_test_init (&argc, &argv);
   tmpdir = g_dir_make_tmp ("steve-soak-XXXXXX", NULL);
 
-  window = steve_window_new (NULL);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
-  gtk_window_present (GTK_WINDOW (window));
-  steve_window_connect_simulated (window);
+  window = steve_gui_simulated_window_new ();
 
   g_test_add_func ("/soak-gui/restarts", test_soak);
   g_test_add_func ("/soak-gui/finalize", test_finalize);
