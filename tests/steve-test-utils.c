@@ -12,12 +12,184 @@
 
 #include "steve-test-utils.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+# define STEVE_TEST_LSAN 1
+# include <sanitizer/lsan_interface.h>
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+#  define STEVE_TEST_LSAN 1
+#  include <sanitizer/lsan_interface.h>
+# endif
+#endif
+#ifndef STEVE_TEST_LSAN
+# define STEVE_TEST_LSAN 0
+#endif
+
+#if STEVE_TEST_LSAN
+/* Allocations made by the shared libraries' constructors, before main(),
+ * are not leak-checked: they are third-party by definition (this project
+ * has no constructors besides these two) and GLib's include its first quark
+ * table, which it drops on purpose once an application has more than 2048
+ * quarks (every GTK test does). The executable's .preinit_array runs before
+ * any library constructor, its .init_array after all of them. */
+static void
+leak_check_off_before_libraries (int    argc,
+                                 char **argv,
+                                 char **envp)
+{
+  __lsan_disable ();
+}
+
+__attribute__ ((section (".preinit_array"), used))
+static void (*const leak_check_off) (int, char **, char **) = leak_check_off_before_libraries;
+
+__attribute__ ((constructor))
+static void
+leak_check_on_after_libraries (void)
+{
+  __lsan_enable ();
+}
+#endif
+
+/* GLib's test harness (G_TEST_OPTION_ISOLATE_DIRS) points HOME and the XDG
+ * directories at fresh ones before every test case, and on purpose drops
+ * the strings it handed out for the previous ones (a caller may still hold
+ * them). A GLib built with AddressSanitizer tells LeakSanitizer so; Debian's
+ * is not built that way. This tells it for the values in place now, which
+ * the next test case replaces, so that no suppression has to name GLib's
+ * frames (they need the slow unwinder, which makes the GUI tests crawl). */
+static void
+forget_isolated_dirs (void)
+{
+#if STEVE_TEST_LSAN
+  const char *const *lists[] = { g_get_system_data_dirs (), g_get_system_config_dirs () };
+  const char *dirs[] = {
+    g_get_home_dir (), g_get_user_cache_dir (), g_get_user_config_dir (),
+    g_get_user_data_dir (), g_get_user_state_dir (), g_get_user_runtime_dir (),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    __lsan_ignore_object (dirs[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      __lsan_ignore_object (lists[i]);
+      for (guint j = 0; lists[i][j] != NULL; j++)
+        __lsan_ignore_object (lists[i][j]);
+    }
+#endif
+}
+
 void
 steve_test_init (int    *argc,
                  char ***argv)
 {
   setlocale (LC_ALL, "");
   g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  /* the values read before the first test case */
+  forget_isolated_dirs ();
+}
+
+/* One registered test case: a plain function or a fixture's three. */
+typedef struct
+{
+  GTestFunc        func;
+  GTestDataFunc    data_func;
+  GTestFixtureFunc setup;
+  GTestFixtureFunc test;
+  GTestFixtureFunc teardown;
+  gconstpointer    data;
+} TestCase;
+
+/* Every TestCase lives as long as the process. */
+static GPtrArray *test_cases;
+
+static void
+case_setup (gpointer      fixture,
+            gconstpointer data)
+{
+  const TestCase *c = data;
+
+  if (c->setup != NULL)
+    c->setup (fixture, c->data);
+}
+
+static void
+case_run (gpointer      fixture,
+          gconstpointer data)
+{
+  const TestCase *c = data;
+
+  if (c->func != NULL)
+    c->func ();
+  else if (c->data_func != NULL)
+    c->data_func (c->data);
+  else
+    c->test (fixture, c->data);
+}
+
+static void
+case_teardown (gpointer      fixture,
+               gconstpointer data)
+{
+  const TestCase *c = data;
+
+  if (c->teardown != NULL)
+    c->teardown (fixture, c->data);
+  forget_isolated_dirs ();
+}
+
+static void
+add_case (const char *path,
+          gsize       fixture_size,
+          TestCase   *c)
+{
+  if (test_cases == NULL)
+    test_cases = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (test_cases, c);
+  g_test_add_vtable (path, fixture_size, c, case_setup, case_run, case_teardown);
+}
+
+/* g_test_add_func() for the tests that run with isolated directories
+ * (steve_test_init()). */
+void
+steve_test_add_func (const char *path,
+                     GTestFunc   func)
+{
+  TestCase *c = g_new0 (TestCase, 1);
+
+  c->func = func;
+  add_case (path, 0, c);
+}
+
+/* g_test_add_data_func() for the same */
+void
+steve_test_add_data_func (const char    *path,
+                          gconstpointer  data,
+                          GTestDataFunc  func)
+{
+  TestCase *c = g_new0 (TestCase, 1);
+
+  c->data_func = func;
+  c->data = data;
+  add_case (path, 0, c);
+}
+
+/* g_test_add_vtable() for the same; steve_test_add() is g_test_add() */
+void
+steve_test_add_vtable (const char       *path,
+                       gsize             fixture_size,
+                       gconstpointer     data,
+                       GTestFixtureFunc  setup,
+                       GTestFixtureFunc  test,
+                       GTestFixtureFunc  teardown)
+{
+  TestCase *c = g_new0 (TestCase, 1);
+
+  c->setup = setup;
+  c->test = test;
+  c->teardown = teardown;
+  c->data = data;
+  add_case (path, fixture_size, c);
 }
 
 /**

@@ -29,6 +29,27 @@ typedef struct
 
 void           steve_test_init              (int             *argc,
                                              char          ***argv);
+void           steve_test_add_func          (const char      *path,
+                                             GTestFunc        func);
+void           steve_test_add_data_func     (const char      *path,
+                                             gconstpointer    data,
+                                             GTestDataFunc    func);
+void           steve_test_add_vtable        (const char      *path,
+                                             gsize            fixture_size,
+                                             gconstpointer    data,
+                                             GTestFixtureFunc setup,
+                                             GTestFixtureFunc test,
+                                             GTestFixtureFunc teardown);
+/* g_test_add() for tests initialised with steve_test_init() */
+#define steve_test_add(path, Fixture, tdata, fsetup, ftest, fteardown)                          \
+  G_STMT_START {                                                                                \
+    void (*add_setup) (Fixture *, gconstpointer) = fsetup;                                      \
+    void (*add_test) (Fixture *, gconstpointer) = ftest;                                        \
+    void (*add_teardown) (Fixture *, gconstpointer) = fteardown;                                \
+    steve_test_add_vtable (path, sizeof (Fixture), tdata, (GTestFixtureFunc) (void (*) (void)) add_setup,  \
+                           (GTestFixtureFunc) (void (*) (void)) add_test,                       \
+                           (GTestFixtureFunc) (void (*) (void)) add_teardown);                  \
+  } G_STMT_END
 SteveSim      *steve_test_sim_new           (SteveDialect     dialect,
                                              SteveSimProfile  profile,
                                              const char      *state_file);

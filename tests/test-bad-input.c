@@ -1452,7 +1452,7 @@ main (int   argc,
 
   steve_test_init (&argc, &argv);
 
-  g_test_add_func ("/bad-input/device-errors/table-complete", test_table_complete);
+  steve_test_add_func ("/bad-input/device-errors/table-complete", test_table_complete);
 
   for (SteveDialect d = STEVE_DIALECT_FIRMWARE; d <= STEVE_DIALECT_DOCUMENTED; d++)
     for (guint i = 0; i < G_N_ELEMENTS (error_cases); i++)
@@ -1471,17 +1471,17 @@ main (int   argc,
         path = g_strdup_printf ("/bad-input/device-errors/%s/%02u-%s",
                                 d == STEVE_DIALECT_FIRMWARE ? "firmware" : "documented",
                                 i, c->code[0] ? c->code : "no-code");
-        g_test_add_data_func (path, cd, test_device_error);
+        steve_test_add_data_func (path, cd, test_device_error);
       }
 
-  g_test_add_func ("/bad-input/values/builders", test_builders_refuse);
-  g_test_add ("/bad-input/values/tuner-and-client/firmware", ValueFixture, GINT_TO_POINTER (STEVE_DIALECT_FIRMWARE),
+  steve_test_add_func ("/bad-input/values/builders", test_builders_refuse);
+  steve_test_add ("/bad-input/values/tuner-and-client/firmware", ValueFixture, GINT_TO_POINTER (STEVE_DIALECT_FIRMWARE),
               value_fixture_setup, test_tuner_and_client_refuse, value_fixture_teardown);
-  g_test_add ("/bad-input/values/tuner-and-client/documented", ValueFixture, GINT_TO_POINTER (STEVE_DIALECT_DOCUMENTED),
+  steve_test_add ("/bad-input/values/tuner-and-client/documented", ValueFixture, GINT_TO_POINTER (STEVE_DIALECT_DOCUMENTED),
               value_fixture_setup, test_tuner_and_client_refuse, value_fixture_teardown);
-  g_test_add ("/bad-input/values/merged-updates", ValueFixture, GINT_TO_POINTER (STEVE_DIALECT_FIRMWARE),
+  steve_test_add ("/bad-input/values/merged-updates", ValueFixture, GINT_TO_POINTER (STEVE_DIALECT_FIRMWARE),
               value_fixture_setup, test_merged_updates_refused, value_fixture_teardown);
-  g_test_add ("/bad-input/values/rounding-onto-the-other-stop", ValueFixture, GINT_TO_POINTER (STEVE_DIALECT_FIRMWARE),
+  steve_test_add ("/bad-input/values/rounding-onto-the-other-stop", ValueFixture, GINT_TO_POINTER (STEVE_DIALECT_FIRMWARE),
               value_fixture_setup, test_rounding_onto_the_other_stop, value_fixture_teardown);
 
   return g_test_run ();

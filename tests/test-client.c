@@ -842,10 +842,10 @@ main (int   argc,
 {
   steve_test_init (&argc, &argv);
 
-  g_test_add_func ("/client/connect", test_connect);
-  g_test_add_func ("/client/auth-failed", test_auth_failed);
-  g_test_add_func ("/client/refused", test_refused);
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  steve_test_add_func ("/client/connect", test_connect);
+  steve_test_add_func ("/client/auth-failed", test_auth_failed);
+  steve_test_add_func ("/client/refused", test_refused);
+#define ADD(path, func) steve_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/client/coalescing", test_coalescing);
   ADD ("/client/timeout", test_timeout);
   ADD ("/client/5xx", test_5xx);
@@ -855,7 +855,7 @@ main (int   argc,
   ADD ("/client/reconnect", test_reconnect);
   ADD ("/client/threads", test_threads);
 #undef ADD
-  g_test_add ("/client/documented", Fixture, GINT_TO_POINTER (STEVE_DIALECT_DOCUMENTED),
+  steve_test_add ("/client/documented", Fixture, GINT_TO_POINTER (STEVE_DIALECT_DOCUMENTED),
               fixture_setup, test_documented, fixture_teardown);
 
   return g_test_run ();

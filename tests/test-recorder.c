@@ -1455,12 +1455,12 @@ main (int   argc,
 
   steve_test_init (&argc, &argv);
 
-  g_test_add_func ("/recorder/export-roundtrip", test_export_roundtrip);
-  g_test_add_func ("/recorder/restart-gap", test_restart_gap);
-  g_test_add_func ("/recorder/sigkill", test_sigkill);
-  g_test_add_func ("/recorder/atomic-and-errors", test_atomic_and_errors);
-  g_test_add_func ("/recorder/stats", test_stats);
-  g_test_add_func ("/recorder/many-events", test_many_events);
+  steve_test_add_func ("/recorder/export-roundtrip", test_export_roundtrip);
+  steve_test_add_func ("/recorder/restart-gap", test_restart_gap);
+  steve_test_add_func ("/recorder/sigkill", test_sigkill);
+  steve_test_add_func ("/recorder/atomic-and-errors", test_atomic_and_errors);
+  steve_test_add_func ("/recorder/stats", test_stats);
+  steve_test_add_func ("/recorder/many-events", test_many_events);
 
   {
     int ret = g_test_run ();

@@ -236,8 +236,8 @@ main (int   argc,
 {
   steve_test_init (&argc, &argv);
 
-  g_test_add_func ("/conformance/firmware-captures", test_firmware_captures);
-  g_test_add_func ("/conformance/documented-shapes", test_documented_shapes);
+  steve_test_add_func ("/conformance/firmware-captures", test_firmware_captures);
+  steve_test_add_func ("/conformance/documented-shapes", test_documented_shapes);
 
   return g_test_run ();
 }

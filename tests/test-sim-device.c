@@ -480,16 +480,16 @@ main (int   argc,
 {
   steve_test_init (&argc, &argv);
 
-  g_test_add_func ("/sim-device/calibration", test_calibration);
-  g_test_add_func ("/sim-device/estop", test_estop);
-  g_test_add_func ("/sim-device/start-needs-closed-loop", test_start_needs_closed_loop);
-  g_test_add_func ("/sim-device/missing-and-uninitialized", test_missing_and_uninitialized);
-  g_test_add_func ("/sim-device/odrive-and-stream-actions", test_odrive_actions);
-  g_test_add_func ("/sim-device/presets", test_presets);
-  g_test_add_func ("/sim-device/unescaped-name", test_unescaped_name);
-  g_test_add_func ("/sim-device/start-discards-staged", test_start_discards_staged);
-  g_test_add_func ("/sim-device/quiet-gate", test_quiet_gate);
-  g_test_add_func ("/sim-device/wall-equilibrium", test_wall_equilibrium);
+  steve_test_add_func ("/sim-device/calibration", test_calibration);
+  steve_test_add_func ("/sim-device/estop", test_estop);
+  steve_test_add_func ("/sim-device/start-needs-closed-loop", test_start_needs_closed_loop);
+  steve_test_add_func ("/sim-device/missing-and-uninitialized", test_missing_and_uninitialized);
+  steve_test_add_func ("/sim-device/odrive-and-stream-actions", test_odrive_actions);
+  steve_test_add_func ("/sim-device/presets", test_presets);
+  steve_test_add_func ("/sim-device/unescaped-name", test_unescaped_name);
+  steve_test_add_func ("/sim-device/start-discards-staged", test_start_discards_staged);
+  steve_test_add_func ("/sim-device/quiet-gate", test_quiet_gate);
+  steve_test_add_func ("/sim-device/wall-equilibrium", test_wall_equilibrium);
 
   return g_test_run ();
 }

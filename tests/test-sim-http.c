@@ -463,7 +463,7 @@ main (int   argc,
 {
   steve_test_init (&argc, &argv);
 
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) steve_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/sim-http/connection-close", test_every_response_closes);
   ADD ("/sim-http/ninth-connection-reset", test_ninth_connection_reset);
   ADD ("/sim-http/request-too-large", test_request_too_large);

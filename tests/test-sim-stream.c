@@ -450,7 +450,7 @@ main (int   argc,
 {
   steve_test_init (&argc, &argv);
 
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) steve_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/sim-stream/refused-when-stopped", test_refused_when_stopped);
   ADD ("/sim-stream/interval", test_interval);
   ADD ("/sim-stream/seq-running-and-idle", test_seq_running_and_idle);

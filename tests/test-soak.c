@@ -411,6 +411,6 @@ main (int   argc,
       char *argv[])
 {
   steve_test_init (&argc, &argv);
-  g_test_add_func ("/soak/restarts", test_soak);
+  steve_test_add_func ("/soak/restarts", test_soak);
   return g_test_run ();
 }

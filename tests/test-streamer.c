@@ -546,7 +546,7 @@ main (int   argc,
 {
   steve_test_init (&argc, &argv);
 
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) steve_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/streamer/basic", test_basic);
   ADD ("/streamer/stop-is-quick", test_stop_is_quick);
   ADD ("/streamer/device-restart", test_device_restart);
@@ -557,8 +557,8 @@ main (int   argc,
   ADD ("/streamer/garbage", test_garbage);
   ADD ("/streamer/start-stop-cycles", test_start_stop_cycles);
 #undef ADD
-  g_test_add ("/streamer/documented", Fixture, NULL, documented_setup, test_documented, fixture_teardown);
-  g_test_add_func ("/streamer/hello-and-samples-in-one-segment", test_hello_and_samples_in_one_segment);
+  steve_test_add ("/streamer/documented", Fixture, NULL, documented_setup, test_documented, fixture_teardown);
+  steve_test_add_func ("/streamer/hello-and-samples-in-one-segment", test_hello_and_samples_in_one_segment);
 
   return g_test_run ();
 }

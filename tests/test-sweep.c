@@ -460,10 +460,10 @@ main (int   argc,
 {
   steve_test_init (&argc, &argv);
 
-  g_test_add_func ("/sweep/plan", test_plan);
-  g_test_add_func ("/sweep/metrics", test_metrics);
-  g_test_add_func ("/stats/computed-performance", test_computed_performance);
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  steve_test_add_func ("/sweep/plan", test_plan);
+  steve_test_add_func ("/sweep/metrics", test_metrics);
+  steve_test_add_func ("/stats/computed-performance", test_computed_performance);
+#define ADD(path, func) steve_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/sweep/three-steps", test_three_steps);
   ADD ("/sweep/abort", test_abort);
   ADD ("/sweep/estop-stops", test_estop_stops);

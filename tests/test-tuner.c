@@ -1150,7 +1150,7 @@ main (int   argc,
   steve_test_init (&argc, &argv);
 
 #define ADD(path, func, dialect) \
-  g_test_add (path, Fixture, GINT_TO_POINTER (dialect), fixture_setup, func, fixture_teardown)
+  steve_test_add (path, Fixture, GINT_TO_POINTER (dialect), fixture_setup, func, fixture_teardown)
 
   ADD ("/tuner/device-values", test_device_values, STEVE_DIALECT_FIRMWARE);
   ADD ("/tuner/live", test_live, STEVE_DIALECT_FIRMWARE);

@@ -10,6 +10,8 @@
 #include <glib/gi18n.h>
 
 #include "steve-app-util.h"
+#include "steve-chart.h"
+#include "steve-model-view.h"
 #include "steve-plot-export.h"
 
 static GskRenderNode *
@@ -18,8 +20,10 @@ snapshot_widget (GtkWidget  *widget,
                  int        *height,
                  GError    **error)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
   GtkSnapshot *snapshot;
+  GskRenderNode *node;
+
+  g_return_val_if_fail (STEVE_IS_CHART (widget) || STEVE_IS_MODEL_VIEW (widget), NULL);
 
   *width = gtk_widget_get_width (widget);
   *height = gtk_widget_get_height (widget);
@@ -30,10 +34,17 @@ snapshot_widget (GtkWidget  *widget,
       return NULL;
     }
 
-  paintable = gtk_widget_paintable_new (widget);
+  /* The plots draw all they show themselves (no CSS background or border),
+   * so their own snapshot function gives the plot as it is now. The frame
+   * GTK painted last is no substitute: a redraw queued by arriving samples
+   * drops it until the next frame is painted. */
   snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, *width, *height);
-  return gtk_snapshot_free_to_node (snapshot);
+  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                         _("The plot shows nothing yet, so there is nothing to export."));
+  return node;
 }
 
 static gboolean
@@ -57,6 +68,7 @@ replace_contents (GFile         *file,
 
 /**
  * steve_plot_export_png:
+ * @widget: a #SteveChart or #SteveModelView
  *
  * Writes what @widget shows now, pixel for pixel, as a PNG.
  */
@@ -94,6 +106,7 @@ append_to_array (void                *closure,
 
 /**
  * steve_plot_export_svg:
+ * @widget: a #SteveChart or #SteveModelView
  *
  * Writes what @widget shows as an SVG. The plots draw their lines and text
  * with cairo, so they stay vectors in the file.

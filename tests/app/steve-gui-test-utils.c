@@ -8,7 +8,7 @@
 
 #include "steve-gui-test-utils.h"
 
-/* g_test_init() with isolated dirs, then GTK and libadwaita. The isolated
+/* steve_test_init() (isolated dirs), then GTK and libadwaita. The isolated
  * dirs hide the system's icon themes and MIME database (needed to load SVG
  * icons from resources), so those are kept while the user's own dirs stay
  * isolated. */
@@ -19,7 +19,7 @@ steve_gui_test_init (int    *argc,
   g_auto(GStrv) system_data_dirs = g_strdupv ((char **) g_get_system_data_dirs ());
   g_autofree char *joined = g_strjoinv (":", system_data_dirs);
 
-  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  steve_test_init (argc, argv);
   g_setenv ("XDG_DATA_DIRS", joined, TRUE);
   gtk_init ();
   adw_init ();

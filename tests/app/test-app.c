@@ -303,13 +303,13 @@ main (int   argc,
 
   window = steve_gui_simulated_window_new ();
 
-  g_test_add_func ("/app/connect-simulated", test_connect_simulated);
-  g_test_add_func ("/app/slider-reaches-device", test_slider_reaches_device);
-  g_test_add_func ("/app/estop-shortcut", test_estop_shortcut);
-  g_test_add_func ("/app/plots-receive-samples", test_plots_receive_samples);
-  g_test_add_func ("/app/model-overlay", test_model_overlay);
-  g_test_add_func ("/app/render-pages", test_render_pages);
-  g_test_add_func ("/app/start-page-and-finalize", test_start_page_and_finalize);
+  steve_test_add_func ("/app/connect-simulated", test_connect_simulated);
+  steve_test_add_func ("/app/slider-reaches-device", test_slider_reaches_device);
+  steve_test_add_func ("/app/estop-shortcut", test_estop_shortcut);
+  steve_test_add_func ("/app/plots-receive-samples", test_plots_receive_samples);
+  steve_test_add_func ("/app/model-overlay", test_model_overlay);
+  steve_test_add_func ("/app/render-pages", test_render_pages);
+  steve_test_add_func ("/app/start-page-and-finalize", test_start_page_and_finalize);
 
   return g_test_run ();
 }

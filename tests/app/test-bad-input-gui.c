@@ -935,7 +935,7 @@ main (int   argc,
   steve_gui_test_init (&argc, &argv);
 
 #define ADD(path, func, dialect) \
-  g_test_add (path, Fixture, GINT_TO_POINTER (dialect), fixture_setup, func, fixture_teardown)
+  steve_test_add (path, Fixture, GINT_TO_POINTER (dialect), fixture_setup, func, fixture_teardown)
   ADD ("/bad-input-gui/device-error/value-rejected", test_device_rejects_value, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/auth-refused", test_auth_refused, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/start-in-wrong-state", test_start_in_wrong_state, STEVE_DIALECT_FIRMWARE);

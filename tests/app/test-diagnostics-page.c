@@ -944,15 +944,15 @@ main (int    argc,
 {
   steve_gui_test_init (&argc, &argv);
 
-  g_test_add ("/diagnostics-page/values", Fixture, NULL, setup_firmware, test_values, teardown);
-  g_test_add ("/diagnostics-page/refresh-only-while-mapped", Fixture, NULL, setup_firmware,
+  steve_test_add ("/diagnostics-page/values", Fixture, NULL, setup_firmware, test_values, teardown);
+  steve_test_add ("/diagnostics-page/refresh-only-while-mapped", Fixture, NULL, setup_firmware,
               test_refresh_only_while_mapped, teardown);
-  g_test_add ("/diagnostics-page/computed-performance", Fixture, NULL, setup_firmware,
+  steve_test_add ("/diagnostics-page/computed-performance", Fixture, NULL, setup_firmware,
               test_computed_performance, teardown);
-  g_test_add ("/diagnostics-page/device-performance", Fixture, NULL, setup_documented,
+  steve_test_add ("/diagnostics-page/device-performance", Fixture, NULL, setup_documented,
               test_device_performance, teardown);
-  g_test_add ("/diagnostics-page/device-error", Fixture, NULL, setup_firmware, test_device_error, teardown);
-  g_test_add ("/diagnostics-page/render", Fixture, NULL, setup_firmware, test_render, teardown);
+  steve_test_add ("/diagnostics-page/device-error", Fixture, NULL, setup_firmware, test_device_error, teardown);
+  steve_test_add ("/diagnostics-page/render", Fixture, NULL, setup_firmware, test_render, teardown);
 
   return g_test_run ();
 }

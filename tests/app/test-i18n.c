@@ -107,8 +107,8 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  g_test_add_func ("/i18n/start-page", test_start_page_in_german);
-  g_test_add_func ("/i18n/device-page", test_device_page_in_german);
+  steve_test_add_func ("/i18n/start-page", test_start_page_in_german);
+  steve_test_add_func ("/i18n/device-page", test_device_page_in_german);
 
   return g_test_run ();
 }

@@ -972,7 +972,7 @@ main (int   argc,
   steve_gui_test_init (&argc, &argv);
 
 #define ADD(path, func, session) \
-  g_test_add ("/presets-page/" path, Fixture, GINT_TO_POINTER (session), fixture_setup, func, fixture_teardown)
+  steve_test_add ("/presets-page/" path, Fixture, GINT_TO_POINTER (session), fixture_setup, func, fixture_teardown)
 
   ADD ("lists-presets", test_lists_presets, 0);
   ADD ("apply", test_apply, 0);

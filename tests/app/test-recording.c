@@ -457,13 +457,13 @@ main (int   argc,
 
   window = steve_gui_simulated_window_new ();
 
-  g_test_add_func ("/recording/record-session", test_record_session);
-  g_test_add_func ("/recording/review-window", test_review_window);
-  g_test_add_func ("/recording/open-bad-file", test_open_bad_file);
-  g_test_add_func ("/recording/export-view", test_export_view);
-  g_test_add_func ("/recording/survives-stream-cut", test_survives_stream_cut);
-  g_test_add_func ("/recording/crash-recovery", test_crash_recovery);
-  g_test_add_func ("/recording/finalize", test_finalize);
+  steve_test_add_func ("/recording/record-session", test_record_session);
+  steve_test_add_func ("/recording/review-window", test_review_window);
+  steve_test_add_func ("/recording/open-bad-file", test_open_bad_file);
+  steve_test_add_func ("/recording/export-view", test_export_view);
+  steve_test_add_func ("/recording/survives-stream-cut", test_survives_stream_cut);
+  steve_test_add_func ("/recording/crash-recovery", test_crash_recovery);
+  steve_test_add_func ("/recording/finalize", test_finalize);
 
   status = g_test_run ();
 

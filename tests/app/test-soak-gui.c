@@ -541,8 +541,8 @@ main (int   argc,
 
   window = steve_gui_simulated_window_new ();
 
-  g_test_add_func ("/soak-gui/restarts", test_soak);
-  g_test_add_func ("/soak-gui/finalize", test_finalize);
+  steve_test_add_func ("/soak-gui/restarts", test_soak);
+  steve_test_add_func ("/soak-gui/finalize", test_finalize);
 
   status = g_test_run ();
 

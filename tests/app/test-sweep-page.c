@@ -760,8 +760,8 @@ main (int   argc,
 {
   steve_gui_test_init (&argc, &argv);
 
-  g_test_add_func ("/sweep-page/empty-state", test_empty_state);
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  steve_test_add_func ("/sweep-page/empty-state", test_empty_state);
+#define ADD(path, func) steve_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/sweep-page/form", test_form);
   ADD ("/sweep-page/three-steps", test_three_steps);
   ADD ("/sweep-page/abort", test_abort);
