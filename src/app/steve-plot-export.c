@@ -16,6 +16,7 @@
 
 static GskRenderNode *
 snapshot_widget (GtkWidget  *widget,
+                 gboolean    vector,
                  int        *width,
                  int        *height,
                  GError    **error)
@@ -39,7 +40,10 @@ snapshot_widget (GtkWidget  *widget,
    * GTK painted last is no substitute: a redraw queued by arriving samples
    * drops it until the next frame is painted. */
   snapshot = gtk_snapshot_new ();
-  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
+  if (vector && STEVE_IS_CHART (widget))
+    steve_chart_snapshot_vector (STEVE_CHART (widget), snapshot);
+  else
+    GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
   node = gtk_snapshot_free_to_node (snapshot);
   if (node == NULL)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -86,7 +90,7 @@ steve_plot_export_png (GtkWidget  *widget,
   g_return_val_if_fail (GTK_IS_WIDGET (widget), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
-  if ((node = snapshot_widget (widget, &width, &height, error)) == NULL)
+  if ((node = snapshot_widget (widget, FALSE, &width, &height, error)) == NULL)
     return FALSE;
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
@@ -127,7 +131,7 @@ steve_plot_export_svg (GtkWidget  *widget,
   g_return_val_if_fail (GTK_IS_WIDGET (widget), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
-  if ((node = snapshot_widget (widget, &width, &height, error)) == NULL)
+  if ((node = snapshot_widget (widget, TRUE, &width, &height, error)) == NULL)
     return FALSE;
 
   surface = cairo_svg_surface_create_for_stream (append_to_array, array, width, height);

@@ -30,6 +30,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "steve-bar-raster.h"
 #include "steve-chart-private.h"
 #include "steve-plot-enums.h"
 #include "steve-plot-private.h"
@@ -129,6 +130,7 @@ typedef struct
   guint   visible;
   int     unit;
   double  dpt;
+  gboolean vector;
 } DataKey;
 
 typedef struct
@@ -204,7 +206,9 @@ struct _SteveChart
   double             dec_d0;
   double             dec_d1;
   gint64             dec_origin;
-  GArray            *segments;         /* double x0, y0, x1, y1 */
+  GArray            *segments[STEVE_N_CHANNELS];  /* double x0, y0, x1, y1 */
+  gboolean           vector_output;    /* bars as rectangles, not pixels */
+  SteveBarRaster    *raster;
   float             *bar_top;          /* per column, device pixels */
   float             *bar_bot;
 
@@ -1083,43 +1087,38 @@ extent_add (float  *top,
   *bot = MAX (*bot, MAX (y0, y1));
 }
 
-/* Draws one series from its columns. Each column gets a vertical extent
- * (device pixels): its min–max, plus the part of the line to the next
- * sample that crosses it. Extents become pixel-aligned bars, one filled
- * path per series. Only lines that bridge more than BRIDGE_MAX_COLUMNS
- * empty columns (a zoomed-in, sparse view) are stroked, antialiased. */
+/* One series from its columns: each column gets a vertical extent (device
+ * pixels, in bar_top/bar_bot): its min–max, plus the part of the line to
+ * the next sample that crosses it. The extents become pixel-aligned bars.
+ * Only lines that bridge more than BRIDGE_MAX_COLUMNS empty columns (a
+ * zoomed-in, sparse view) are kept as segments (logical coordinates, in
+ * @segments as x0, y0, x1, y1), to be stroked antialiased. */
 #define BRIDGE_MAX_COLUMNS 4
 
 static void
-draw_series (SteveChart      *self,
-             cairo_t         *cr,
-             SteveChannel     channel,
-             const LaneState *ls)
+compute_series (SteveChart      *self,
+                SteveChannel     channel,
+                const LaneState *ls,
+                GArray          *segments)
 {
   const SteveColumn *cols = self->columns + (gsize) channel * self->columns_alloc;
   guint n = self->geo.n_columns;
-  int scale = self->geo.scale;
-  double px = 1.0 / scale;
-  /* Bars cover whole device pixels (cairo fills aligned boxes ~10× faster
-   * than antialiased ones): a flat line is thick_dev pixels tall. */
-  int thick_dev = MAX (2, (int) round (LINE_WIDTH * scale));
-  int above = thick_dev / 2, below = thick_dev - thick_dev / 2;
+  double px = 1.0 / self->geo.scale;
   double x0 = ls->plot.origin.x;
   double k = display_factor (self, channel);
-  double ybase = (ls->plot.origin.y + ls->plot.size.height) * scale;
-  double yk = ls->plot.size.height * scale / (ls->scale.max - ls->scale.min);
+  double ybase = (ls->plot.origin.y + ls->plot.size.height) * self->geo.scale;
+  double yk = ls->plot.size.height * self->geo.scale / (ls->scale.max - ls->scale.min);
   double ymin = ls->scale.min;
   double prev_last = 0.0;
   gint64 prev = -1;
   gboolean broken = FALSE;
   float *top = self->bar_top;
   float *bot = self->bar_bot;
-  GdkRGBA color;
 
   /* y in device pixels */
 #define Y(v) (ybase - ((v) - ymin) * yk)
 
-  g_array_set_size (self->segments, 0);
+  g_array_set_size (segments, 0);
   for (guint c = 0; c < n; c++)
     {
       top[c] = INFINITY;
@@ -1165,7 +1164,7 @@ draw_series (SteveChart      *self,
             x0 + (c + 0.5) * px, Y (col->first * k) * px,
           };
 
-          g_array_append_vals (self->segments, seg, 4);
+          g_array_append_vals (segments, seg, 4);
         }
 
       prev = c;
@@ -1174,41 +1173,176 @@ draw_series (SteveChart      *self,
     }
 
 #undef Y
+}
 
-  for (guint c = 0; c < n; c++)
+/* The bar of column @c, in device rows [*t, *b) of the widget, cut to the
+ * lane; FALSE when the column has none. A flat line is thick_dev pixels
+ * tall (LINE_WIDTH). */
+static inline gboolean
+bar_rows (const SteveChart *self,
+          guint             c,
+          int               lane_t,
+          int               lane_b,
+          int              *t,
+          int              *b)
+{
+  int thick_dev = MAX (2, (int) round (LINE_WIDTH * self->geo.scale));
+
+  if (!(self->bar_top[c] <= self->bar_bot[c]))
+    return FALSE;
+
+  *t = MAX (lane_t, (int) round (self->bar_top[c]) - thick_dev / 2);
+  *b = MIN (lane_b, (int) round (self->bar_bot[c]) + thick_dev - thick_dev / 2);
+  return *t < *b;
+}
+
+/* The series' bars as rectangles in one filled path (vector output). */
+static void
+fill_bars (SteveChart      *self,
+           cairo_t         *cr,
+           SteveChannel     channel,
+           const LaneState *ls)
+{
+  int scale = self->geo.scale;
+  double px = 1.0 / scale;
+  int lane_t = (int) round (ls->plot.origin.y * scale);
+  int lane_b = (int) round ((ls->plot.origin.y + ls->plot.size.height) * scale);
+  GdkRGBA color;
+
+  for (guint c = 0; c < self->geo.n_columns; c++)
     {
-      double t, b;
+      int t, b;
 
-      if (!(top[c] <= bot[c]))
-        continue;
-
-      t = round (top[c]) - above;
-      b = round (bot[c]) + below;
-      cairo_rectangle (cr, x0 + c * px, t * px, px, (b - t) * px);
+      if (bar_rows (self, c, lane_t, lane_b, &t, &b))
+        cairo_rectangle (cr, ls->plot.origin.x + c * px, t * px, px, (b - t) * px);
     }
 
   steve_plot_series_color (channel, &color);
   gdk_cairo_set_source_rgba (cr, &color);
   cairo_fill (cr);
+}
 
-  if (self->segments->len > 0)
+/* The series' bars into @raster, whose top-left pixel is device pixel
+ * (@x0, @y0) of the widget. */
+static void
+raster_bars (SteveChart      *self,
+             SteveBarRaster  *raster,
+             int              x0,
+             int              y0,
+             SteveChannel     channel,
+             const LaneState *ls)
+{
+  int scale = self->geo.scale;
+  int lane_t = (int) round (ls->plot.origin.y * scale);
+  int lane_b = (int) round ((ls->plot.origin.y + ls->plot.size.height) * scale);
+  int col0 = (int) round (ls->plot.origin.x * scale) - x0;
+  GdkRGBA color;
+
+  steve_plot_series_color (channel, &color);
+  steve_bar_raster_set_color (raster, &color);
+  for (guint c = 0; c < self->geo.n_columns; c++)
     {
-      const double *sg = (const double *) (gpointer) self->segments->data;
-      double cx = NAN, cy = NAN;
+      int t, b;
 
-      for (guint i = 0; i + 3 < self->segments->len; i += 4)
-        {
-          if (sg[i] != cx || sg[i + 1] != cy)
-            cairo_move_to (cr, sg[i], sg[i + 1]);
-          cairo_line_to (cr, sg[i + 2], sg[i + 3]);
-          cx = sg[i + 2];
-          cy = sg[i + 3];
-        }
-      cairo_set_line_width (cr, LINE_WIDTH);
-      cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-      cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-      cairo_stroke (cr);
+      if (bar_rows (self, c, lane_t, lane_b, &t, &b))
+        steve_bar_raster_column (raster, col0 + (int) c, t - y0, b - y0);
     }
+}
+
+/* Strokes the segments compute_series() kept. */
+static void
+stroke_segments (cairo_t      *cr,
+                 GArray       *segments,
+                 SteveChannel  channel)
+{
+  const double *sg = (const double *) (gpointer) segments->data;
+  double cx = NAN, cy = NAN;
+  GdkRGBA color;
+
+  if (segments->len == 0)
+    return;
+
+  for (guint i = 0; i + 3 < segments->len; i += 4)
+    {
+      if (sg[i] != cx || sg[i + 1] != cy)
+        cairo_move_to (cr, sg[i], sg[i + 1]);
+      cairo_line_to (cr, sg[i + 2], sg[i + 3]);
+      cx = sg[i + 2];
+      cy = sg[i + 3];
+    }
+  steve_plot_series_color (channel, &color);
+  gdk_cairo_set_source_rgba (cr, &color);
+  cairo_set_line_width (cr, LINE_WIDTH);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  cairo_stroke (cr);
+}
+
+/* Every shown series of every lane: the bars (pixels, or rectangles for
+ * vector output), then, on top, the lines that bridge sparse columns.
+ * Returns the cairo context of the node over the lanes that holds them,
+ * for more to be drawn on top. */
+static cairo_t *
+draw_all_series (SteveChart  *self,
+                 GtkSnapshot *snapshot,
+                 gboolean    *any_data)
+{
+  const Geometry *g = &self->geo;
+  int x0 = (int) round (g->plot_x * g->scale);
+  int y0 = (int) floor (g->lanes_top * g->scale);
+  int height = MAX (1, (int) ceil (g->lanes_bottom * g->scale) - y0);
+  graphene_rect_t area = GRAPHENE_RECT_INIT (g->plot_x, g->lanes_top, g->plot_w,
+                                             MAX (g->lanes_bottom - g->lanes_top, 1.0));
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &area);
+  gboolean raster = !self->vector_output;
+
+  *any_data = FALSE;
+
+  if (raster)
+    steve_bar_raster_begin (self->raster, (int) g->n_columns, height);
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      /* the bars, under every stroked line */
+      if (pass == 1 && raster)
+        steve_bar_raster_paint (self->raster, cr, (double) x0 / g->scale, (double) y0 / g->scale, g->scale);
+
+      for (guint l = 0; l < N_LANES; l++)
+        {
+          const LaneState *ls = &self->lanes[l];
+
+          if (!(g->lanes_mask & (1u << l)) || !ls->scale.valid)
+            continue;
+
+          if (ls->data_min <= ls->data_max)
+            *any_data = TRUE;
+
+          cairo_save (cr);
+          cairo_rectangle (cr, ls->plot.origin.x, ls->plot.origin.y, ls->plot.size.width, ls->plot.size.height);
+          cairo_clip (cr);
+          for (guint i = 0; i < lane_info[l].n_channels; i++)
+            {
+              SteveChannel ch = lane_info[l].channels[i];
+
+              if (!channel_shown (self, ch))
+                continue;
+
+              if (pass == 1)
+                stroke_segments (cr, self->segments[ch], ch);
+              else
+                {
+                  compute_series (self, ch, ls, self->segments[ch]);
+                  if (raster)
+                    raster_bars (self, self->raster, x0, y0, ch, ls);
+                  else
+                    fill_bars (self, cr, ch, ls);
+                }
+            }
+          cairo_restore (cr);
+        }
+    }
+
+  return cr;
 }
 
 static double
@@ -1229,37 +1363,10 @@ build_data_node (SteveChart    *self,
   const Geometry *g = &self->geo;
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   GdkRGBA marker_c = steve_plot_rgba_alpha (fg, 0.55f);
-  gboolean any_data = FALSE;
+  gboolean any_data;
   guint n_markers = self->history ? steve_history_get_n_markers (self->history) : 0;
   double px = 1.0 / g->scale;
-  cairo_t *cr;
-
-  cr = gtk_snapshot_append_cairo (snapshot,
-                                  &GRAPHENE_RECT_INIT (g->plot_x, g->lanes_top, g->plot_w,
-                                                       MAX (g->lanes_bottom - g->lanes_top, 1.0)));
-
-  for (guint l = 0; l < N_LANES; l++)
-    {
-      const LaneState *ls = &self->lanes[l];
-
-      if (!(g->lanes_mask & (1u << l)) || !ls->scale.valid)
-        continue;
-
-      cairo_save (cr);
-      cairo_rectangle (cr, ls->plot.origin.x, ls->plot.origin.y, ls->plot.size.width, ls->plot.size.height);
-      cairo_clip (cr);
-      for (guint i = 0; i < lane_info[l].n_channels; i++)
-        {
-          SteveChannel ch = lane_info[l].channels[i];
-
-          if (channel_shown (self, ch))
-            draw_series (self, cr, ch, ls);
-        }
-      cairo_restore (cr);
-
-      if (ls->data_min <= ls->data_max)
-        any_data = TRUE;
-    }
+  cairo_t *cr = draw_all_series (self, snapshot, &any_data);
 
   /* Marker lines */
   if (n_markers > 0)
@@ -1368,6 +1475,7 @@ fill_data_key (SteveChart    *self,
   key->visible = self->visible_channels;
   key->unit = self->position_unit;
   key->dpt = self->degrees_per_turn;
+  key->vector = self->vector_output;
   for (guint l = 0; l < N_LANES; l++)
     {
       key->ymin[l] = self->lanes[l].scale.min;
@@ -1769,6 +1877,26 @@ steve_chart_snapshot (GtkWidget   *widget,
   append_cursor (self, snapshot, &fg, t0, t1);
 }
 
+/**
+ * steve_chart_snapshot_vector:
+ *
+ * What the chart shows now, like its snapshot function, but with the
+ * series as filled and stroked shapes rather than pixels: for a vector
+ * file (SVG), which the pixels' pattern cannot go into.
+ */
+void
+steve_chart_snapshot_vector (SteveChart  *self,
+                             GtkSnapshot *snapshot)
+{
+  g_return_if_fail (STEVE_IS_CHART (self));
+
+  self->vector_output = TRUE;
+  steve_chart_snapshot (GTK_WIDGET (self), snapshot);
+  self->vector_output = FALSE;
+  /* the screen gets pixels again with the next frame */
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 static void
 steve_chart_measure (GtkWidget      *widget,
                      GtkOrientation  orientation,
@@ -2073,7 +2201,9 @@ steve_chart_finalize (GObject *object)
   g_clear_pointer (&self->columns, g_free);
   g_clear_pointer (&self->bar_top, g_free);
   g_clear_pointer (&self->bar_bot, g_free);
-  g_clear_pointer (&self->segments, g_array_unref);
+  for (guint ch = 0; ch < STEVE_N_CHANNELS; ch++)
+    g_clear_pointer (&self->segments[ch], g_array_unref);
+  g_clear_pointer (&self->raster, steve_bar_raster_unref);
   g_clear_pointer (&self->time_labels, g_array_unref);
   g_clear_pointer (&self->text_cache, g_hash_table_unref);
   for (guint ch = 0; ch < STEVE_N_CHANNELS; ch++)
@@ -2304,7 +2434,9 @@ steve_chart_init (SteveChart *self)
   self->pointer_x = self->pointer_y = NAN;
   self->cursor_t = NAN;
   self->geo.width = -1;
-  self->segments = g_array_new (FALSE, FALSE, sizeof (double));
+  for (guint ch = 0; ch < STEVE_N_CHANNELS; ch++)
+    self->segments[ch] = g_array_new (FALSE, FALSE, sizeof (double));
+  self->raster = steve_bar_raster_new ();
   self->time_labels = g_array_new (FALSE, FALSE, sizeof (TimeLabel));
   self->text_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_text_free);
   g_array_set_clear_func (self->time_labels, time_label_clear);

@@ -79,6 +79,8 @@ gboolean           steve_chart_get_y_range          (SteveChart        *self,
                                                      double            *max);
 void               steve_chart_set_cursor_time      (SteveChart        *self,
                                                      double             t);
+void               steve_chart_snapshot_vector      (SteveChart        *self,
+                                                     GtkSnapshot       *snapshot);
 char              *steve_chart_dup_cursor_text      (SteveChart        *self);
 char              *steve_chart_dup_legend_text      (SteveChart        *self,
                                                      SteveChannel       channel);

@@ -316,6 +316,9 @@ test_export_view (void)
   g_assert_true (g_str_has_prefix (text, "<?xml"));
   g_assert_nonnull (strstr (text, "<svg"));
   g_assert_nonnull (strstr (text, "<path"));
+  /* the series are shapes in the file, in their colours (cairo writes
+   * rgb(r%,g%,b%)): the torque's orange #e66100 */
+  g_assert_nonnull (strstr (text, "rgb(90.19"));
   g_clear_pointer (&text, g_free);
 #else
   /* cairo 1.16's SVG backend keeps each document alive from the font
