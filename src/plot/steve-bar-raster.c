@@ -229,25 +229,24 @@ steve_bar_raster_column (SteveBarRaster *self,
     return;
 
   p = b->pixels + top * b->stride + x * 4;
-  for (int y = top; y < bottom; y++, p += b->stride)
-    {
-      if (a == 255)
-        *(guint32 *) (gpointer) p = pixel;
-      else
-        {
-          /* OVER, per premultiplied channel */
-          guint32 d = *(guint32 *) (gpointer) p, out = 0;
+  if (a == 255)
+    for (int y = top; y < bottom; y++, p += b->stride)
+      *(guint32 *) (gpointer) p = pixel;
+  else
+    for (int y = top; y < bottom; y++, p += b->stride)
+      {
+        /* OVER, per premultiplied channel */
+        guint32 d = *(guint32 *) (gpointer) p, out = 0;
 
-          for (int shift = 0; shift < 32; shift += 8)
-            {
-              guint32 s = (pixel >> shift) & 0xff;
-              guint32 v = (d >> shift) & 0xff;
+        for (int shift = 0; shift < 32; shift += 8)
+          {
+            guint32 s = (pixel >> shift) & 0xff;
+            guint32 v = (d >> shift) & 0xff;
 
-              out |= MIN (255u, s + (v * (255 - a) + 127) / 255) << shift;
-            }
-          *(guint32 *) (gpointer) p = out;
-        }
-    }
+            out |= MIN (255u, s + (v * (255 - a) + 127) / 255) << shift;
+          }
+        *(guint32 *) (gpointer) p = out;
+      }
 
   if (b->dirty_x0 >= b->dirty_x1)
     {

@@ -4,10 +4,10 @@
  *
  * Drawing model (after Sysprof's charts): the history is decimated to one
  * SteveColumn per device-pixel column; a dense column is drawn as a
- * vertical min–max bar (one filled path of rectangles per series) and the
- * few lines that bridge empty columns are stroked, so a frame never holds
- * more than ~2 points per column. Four nodes are cached and reused while
- * their inputs are unchanged:
+ * vertical min–max bar, written as pixels (SteveBarRaster; rectangles in a
+ * vector export), and the few lines that bridge empty columns are stroked,
+ * so a frame never holds more than ~2 points per column. Four nodes are
+ * cached and reused while their inputs are unchanged:
  *
  *   frame   lane backgrounds, horizontal grid, y labels, titles
  *           (size, colours, y ranges)
@@ -1191,8 +1191,8 @@ bar_rows (const SteveChart *self,
   if (!(self->bar_top[c] <= self->bar_bot[c]))
     return FALSE;
 
-  *t = MAX (lane_t, (int) round (self->bar_top[c]) - thick_dev / 2);
-  *b = MIN (lane_b, (int) round (self->bar_bot[c]) + thick_dev - thick_dev / 2);
+  *t = MAX (lane_t, (int) lrintf (self->bar_top[c]) - thick_dev / 2);
+  *b = MIN (lane_b, (int) lrintf (self->bar_bot[c]) + thick_dev - thick_dev / 2);
   return *t < *b;
 }
 

@@ -13,6 +13,7 @@
 #include <gtk/gtk.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "steve-chart-private.h"
 #include "steve-chart.h"
@@ -28,8 +29,9 @@
 #define WIDTH       1280
 #define HEIGHT      800
 
-static guint64 next_index;
-static guint   n_missed;
+static guint64     next_index;
+static guint       n_missed;
+static const char *only;   /* run only the cases whose name contains this */
 
 static void
 make_sample (SteveSample *x,
@@ -100,6 +102,9 @@ run (GtkWidget    *chart,
   double carry = 0.0, snap_med, snap_p99, tot_med, tot_p99;
   gboolean ok;
 
+  if (only != NULL && strstr (name, only) == NULL)
+    return;
+
   for (guint frame = 0; frame < N_WARMUP + N_FRAMES; frame++)
     {
       GtkSnapshot *snapshot;
@@ -151,17 +156,16 @@ run (GtkWidget    *chart,
 
   stats (snap, &snap_med, &snap_p99);
   stats (total, &tot_med, &tot_p99);
-  ok = snap_p99 <= TARGET_MS;
+  /* the target is for the whole offscreen frame: snapshot and render */
+  ok = tot_med <= TARGET_MS && tot_p99 <= TARGET_MS;
   if (!ok)
     n_missed++;
 
   g_print ("%-44s snapshot median %6.3f ms  p99 %6.3f ms | snapshot+render median %6.3f ms  p99 %6.3f ms"
-           "   (target ≤ %.0f ms per frame: snapshot %s, with render %s)\n",
-           name, snap_med, snap_p99, tot_med, tot_p99, TARGET_MS,
-           ok ? "met" : "MISSED", tot_p99 <= TARGET_MS ? "met" : "missed");
-  g_print ("RESULT|plot frame, 1 h history, %s|snapshot median %.2f / p99 %.2f ms; with cairo render median %.2f / p99 %.2f ms|≤ %.0f ms per frame|%s\n",
-           name, snap_med, snap_p99, tot_med, tot_p99, TARGET_MS,
-           tot_p99 <= TARGET_MS ? "met" : ok ? "met (widget), render over" : "MISSED");
+           "   (target ≤ %.0f ms per frame: %s)\n",
+           name, snap_med, snap_p99, tot_med, tot_p99, TARGET_MS, ok ? "met" : "MISSED");
+  g_print ("RESULT|plot frame, 1 h history, %s|snapshot + cairo render median %.2f / p99 %.2f ms (snapshot alone %.2f / %.2f)|≤ %.0f ms per frame|%s\n",
+           name, tot_med, tot_p99, snap_med, snap_p99, TARGET_MS, ok ? "met" : "MISSED");
 }
 
 /* The model view redraws everything each frame (dots, curves). */
@@ -243,6 +247,9 @@ main (int    argc,
   double med, p99, t0, t1;
   gint64 start;
 
+  /* bench-plot [TEXT]: only the frame cases whose name contains TEXT */
+  only = argc > 1 ? argv[1] : NULL;
+
   g_setenv ("GTK_A11Y", "none", FALSE);
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", FALSE);
@@ -306,11 +313,14 @@ main (int    argc,
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
-  run_model (h, 10);
-  run_model (h, 60);
+  if (only == NULL || strstr ("model view", only) != NULL)
+    {
+      run_model (h, 10);
+      run_model (h, 60);
+    }
 
-  g_print ("%s\n", n_missed == 0 ? "all cases within the snapshot target"
-                                 : "some cases missed the snapshot target");
+  g_print ("%s\n", n_missed == 0 ? "all frame cases within the target"
+                                 : "some frame cases missed the target");
 
   return EXIT_SUCCESS;
 }
