@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -16,6 +17,13 @@
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 static char *dir;
+
+static void
+remove_dir (void)
+{
+  g_rmdir (dir);
+  g_clear_pointer (&dir, g_free);
+}
 
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
@@ -30,7 +38,11 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     return 0;
 
   if (dir == NULL)
-    dir = g_dir_make_tmp ("steve-fuzz-XXXXXX", NULL);
+    {
+      dir = g_dir_make_tmp ("steve-fuzz-XXXXXX", NULL);
+      g_assert (dir != NULL);
+      atexit (remove_dir);
+    }
 
   path = g_build_filename (dir, names[data[0] % G_N_ELEMENTS (names)], NULL);
   if (!g_file_set_contents (path, (const char *) data + 1, (gssize) size - 1, NULL))

@@ -4,7 +4,7 @@
  *
  * Usage: fuzz-seeds CAPTURES-DIR OUT-DIR
  * From the firmware's golden captures and from the project's own writers:
- * OUT/telemetry (stream lines), OUT/rest (response bodies), OUT/sim-http
+ * OUT/telemetry (stream lines), OUT/rest (parser byte + response body), OUT/sim-http
  * (raw requests), OUT/recording (format byte + a small recording).
  */
 #include "config.h"
@@ -27,6 +27,20 @@ put (const char *dir,
   g_autofree char *path = g_strdup_printf ("%s/seed-%04u", dir, counter++);
 
   g_file_set_contents (path, data, (gssize) len, NULL);
+}
+
+/* fuzz-rest reads a byte that picks the parser (modulo 12, the number of
+ * parsers in fuzz-rest.c) before the body: one seed per parser */
+static void
+put_rest (const char *dir,
+          const char *body)
+{
+  for (guint parser = 0; parser < 12; parser++)
+    {
+      g_autofree char *data = g_strdup_printf ("%c%s", 'A' + parser, body);
+
+      put (dir, data, strlen (data));
+    }
 }
 
 static void
@@ -117,10 +131,10 @@ main (int   argc,
       if (request)
         put (http, request, strlen (request));
       if (body)
-        put (rest, body, strlen (body));
+        put_rest (rest, body);
     }
   for (guint i = 0; i < G_N_ELEMENTS (documented); i++)
-    put (rest, documented[i], strlen (documented[i]));
+    put_rest (rest, documented[i]);
 
   /* a small recording in every format */
   {
