@@ -80,11 +80,15 @@ steve_json_boolean (JsonObject *object,
 
 /* json-glib 1.6 accepts several top-level values one after another
  * ("{…}[…]" parses, and the extra values leak); a reply or file is one
- * value. TRUE when @data holds exactly one, with only whitespace around.
- * Run it before json_parser_load_from_data(). */
-static inline gboolean
-steve_json_is_single_value (const char *data,
-                            gsize       len)
+ * value. It also reads what JSON does not have: strings in single quotes
+ * and C comments, either of which could hide brackets from this count, so
+ * a quote or slash outside a string is refused here.
+ * Returns 0 when @data holds exactly one value, with only whitespace
+ * around; the character refused; or '\n' for more than one value. Run it
+ * before json_parser_load_from_data(). */
+static inline char
+steve_json_check_single_value (const char *data,
+                               gsize       len)
 {
   gboolean in_string = FALSE, escaped = FALSE, in_scalar = FALSE, have_value = FALSE;
   guint depth = 0;
@@ -115,26 +119,29 @@ steve_json_is_single_value (const char *data,
           continue;
         }
 
+      if (c == '\'' || c == '/')
+        return c;
+
       if (depth == 0 && !in_scalar && have_value)
-        return FALSE;
+        return '\n';
 
       switch (c)
         {
         case '"':
           if (in_scalar)
-            return FALSE;
+            return '\n';
           in_string = TRUE;
           break;
         case '{':
         case '[':
           if (in_scalar)
-            return FALSE;
+            return '\n';
           depth++;
           break;
         case '}':
         case ']':
           if (depth == 0)
-            return FALSE;
+            return '\n';
           if (--depth == 0)
             have_value = TRUE;
           in_scalar = FALSE;
@@ -146,7 +153,7 @@ steve_json_is_single_value (const char *data,
         }
     }
 
-  return TRUE;
+  return 0;
 }
 
 /* json_parser_load_from_data() for one value: anything after it is an
@@ -158,11 +165,19 @@ steve_json_parser_load (JsonParser  *parser,
                         GError     **error)
 {
   gsize n = len < 0 ? strlen (data) : (gsize) len;
+  char problem = steve_json_check_single_value (data, n);
 
-  if (!steve_json_is_single_value (data, n))
+  if (problem == '\n')
     {
       g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
                            _("more than one JSON value"));
+      return FALSE;
+    }
+  if (problem != 0)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_BAREWORD,
+                   /* Translators: %c is a character such as ' or / */
+                   _("“%c” outside a string"), problem);
       return FALSE;
     }
   return json_parser_load_from_data (parser, data, (gssize) n, error);
