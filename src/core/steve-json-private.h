@@ -81,11 +81,12 @@ steve_json_boolean (JsonObject *object,
 /* json-glib 1.6 accepts several top-level values one after another
  * ("{…}[…]" parses, and the extra values leak); a reply or file is one
  * value. It also reads what JSON does not have: strings in single quotes
- * and C comments, either of which could hide brackets from this count, so
- * a quote or slash outside a string is refused here.
+ * and C comments, and escapes of its own in strings, any of which could
+ * hide brackets from this count: a quote or slash outside a string and an
+ * escape JSON does not have are refused here.
  * Returns 0 when @data holds exactly one value, with only whitespace
- * around; the character refused; or '\n' for more than one value. Run it
- * before json_parser_load_from_data(). */
+ * around; the character refused ('\\' for an escape); or '\n' for more
+ * than one value. Run it before json_parser_load_from_data(). */
 static inline char
 steve_json_check_single_value (const char *data,
                                gsize       len)
@@ -100,7 +101,19 @@ steve_json_check_single_value (const char *data,
       if (in_string)
         {
           if (escaped)
-            escaped = FALSE;
+            {
+              /* JSON's escapes only: json-glib reads a \u with fewer than
+               * four hex digits its own way, past the closing quote */
+              escaped = FALSE;
+              if (strchr ("\"\\/bfnrt", c) == NULL || c == '\0')
+                {
+                  if (c != 'u' || i + 4 >= len ||
+                      !g_ascii_isxdigit (data[i + 1]) || !g_ascii_isxdigit (data[i + 2]) ||
+                      !g_ascii_isxdigit (data[i + 3]) || !g_ascii_isxdigit (data[i + 4]))
+                    return '\\';
+                  i += 4;
+                }
+            }
           else if (c == '\\')
             escaped = TRUE;
           else if (c == '"')
@@ -171,6 +184,12 @@ steve_json_parser_load (JsonParser  *parser,
     {
       g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
                            _("more than one JSON value"));
+      return FALSE;
+    }
+  if (problem == '\\')
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                           _("an escape in a string that JSON does not have"));
       return FALSE;
     }
   if (problem != 0)

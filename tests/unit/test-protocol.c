@@ -1406,11 +1406,15 @@ test_concatenated_values (void)
     "{\"pos_deg\":1,'a':2}",
     "{\"pos_deg\":/*}{*/1}",
     "{\"pos_deg\":1}//x",
+    /* and reads a short \u escape past the closing quote */
+    "\n\n{\"\\u0\"\":0}{\"\\u0\"\":0}",
+    "{\"pos_deg\":1,\"name\":\"\\x\"}",
   };
   static const char * const fine[] = {
     " {\"pos_deg\":1} \n",
     "{\"pos_deg\":1,\"name\":\"a}]\\\"[{\"}",
     "{\"pos_deg\":1,\"name\":\"it's a/b\"}",
+    "{\"pos_deg\":1,\"name\":\"\\u00e9\\n\\\"\\/\"}",
   };
   SteveStatus status;
 
