@@ -1175,24 +1175,46 @@ compute_series (SteveChart      *self,
 #undef Y
 }
 
+/* A lane's device rows [top, bottom), and how far a bar reaches above and
+ * below its extent so that a flat line is LINE_WIDTH tall (at least two
+ * device pixels). */
+typedef struct
+{
+  int top;
+  int bottom;
+  int above;
+  int below;
+} BarRows;
+
+static BarRows
+bar_rows_for_lane (const SteveChart *self,
+                   const LaneState  *ls)
+{
+  int scale = self->geo.scale;
+  int thick_dev = MAX (2, (int) round (LINE_WIDTH * scale));
+
+  return (BarRows) {
+    .top = (int) round (ls->plot.origin.y * scale),
+    .bottom = (int) round ((ls->plot.origin.y + ls->plot.size.height) * scale),
+    .above = thick_dev / 2,
+    .below = thick_dev - thick_dev / 2,
+  };
+}
+
 /* The bar of column @c, in device rows [*t, *b) of the widget, cut to the
- * lane; FALSE when the column has none. A flat line is thick_dev pixels
- * tall (LINE_WIDTH). */
+ * lane; FALSE when the column has none. */
 static inline gboolean
 bar_rows (const SteveChart *self,
           guint             c,
-          int               lane_t,
-          int               lane_b,
+          const BarRows    *rows,
           int              *t,
           int              *b)
 {
-  int thick_dev = MAX (2, (int) round (LINE_WIDTH * self->geo.scale));
-
   if (!(self->bar_top[c] <= self->bar_bot[c]))
     return FALSE;
 
-  *t = MAX (lane_t, (int) lrintf (self->bar_top[c]) - thick_dev / 2);
-  *b = MIN (lane_b, (int) lrintf (self->bar_bot[c]) + thick_dev - thick_dev / 2);
+  *t = MAX (rows->top, (int) lrintf (self->bar_top[c]) - rows->above);
+  *b = MIN (rows->bottom, (int) lrintf (self->bar_bot[c]) + rows->below);
   return *t < *b;
 }
 
@@ -1203,17 +1225,15 @@ fill_bars (SteveChart      *self,
            SteveChannel     channel,
            const LaneState *ls)
 {
-  int scale = self->geo.scale;
-  double px = 1.0 / scale;
-  int lane_t = (int) round (ls->plot.origin.y * scale);
-  int lane_b = (int) round ((ls->plot.origin.y + ls->plot.size.height) * scale);
+  double px = 1.0 / self->geo.scale;
+  BarRows rows = bar_rows_for_lane (self, ls);
   GdkRGBA color;
 
   for (guint c = 0; c < self->geo.n_columns; c++)
     {
       int t, b;
 
-      if (bar_rows (self, c, lane_t, lane_b, &t, &b))
+      if (bar_rows (self, c, &rows, &t, &b))
         cairo_rectangle (cr, ls->plot.origin.x + c * px, t * px, px, (b - t) * px);
     }
 
@@ -1232,10 +1252,8 @@ raster_bars (SteveChart      *self,
              SteveChannel     channel,
              const LaneState *ls)
 {
-  int scale = self->geo.scale;
-  int lane_t = (int) round (ls->plot.origin.y * scale);
-  int lane_b = (int) round ((ls->plot.origin.y + ls->plot.size.height) * scale);
-  int col0 = (int) round (ls->plot.origin.x * scale) - x0;
+  BarRows rows = bar_rows_for_lane (self, ls);
+  int col0 = (int) round (ls->plot.origin.x * self->geo.scale) - x0;
   GdkRGBA color;
 
   steve_plot_series_color (channel, &color);
@@ -1244,7 +1262,7 @@ raster_bars (SteveChart      *self,
     {
       int t, b;
 
-      if (bar_rows (self, c, lane_t, lane_b, &t, &b))
+      if (bar_rows (self, c, &rows, &t, &b))
         steve_bar_raster_column (raster, col0 + (int) c, t - y0, b - y0);
     }
 }
