@@ -52,8 +52,7 @@ struct _SteveBarRaster
   guint      ref_count;
   GPtrArray *spare;       /* Buffer, cleared, of the current size */
   Buffer    *current;     /* between begin() and paint() */
-  guint32    pixel;       /* the colour, premultiplied */
-  guint32    alpha;
+  guint32    pixel;       /* the colour, opaque */
 };
 
 static void
@@ -184,21 +183,19 @@ steve_bar_raster_begin (SteveBarRaster *self,
   self->current = buffer_new (self, width, height);
 }
 
-/* The colour of the columns that follow. */
+/* The colour of the columns that follow: opaque, as the series' palette
+ * is (a bar replaces the pixels under it). */
 void
 steve_bar_raster_set_color (SteveBarRaster *self,
                             const GdkRGBA  *color)
 {
-  guint32 a;
-
   g_return_if_fail (self != NULL);
+  g_return_if_fail (color->alpha >= 1.0f);
 
-  a = (guint32) lround (CLAMP (color->alpha, 0.0, 1.0) * 255);
-  self->alpha = a;
-  self->pixel = a << 24 |
-                (guint32) lround (CLAMP (color->red, 0.0, 1.0) * a) << 16 |
-                (guint32) lround (CLAMP (color->green, 0.0, 1.0) * a) << 8 |
-                (guint32) lround (CLAMP (color->blue, 0.0, 1.0) * a);
+  self->pixel = 0xffu << 24 |
+                (guint32) lround (CLAMP (color->red, 0.0, 1.0) * 255) << 16 |
+                (guint32) lround (CLAMP (color->green, 0.0, 1.0) * 255) << 8 |
+                (guint32) lround (CLAMP (color->blue, 0.0, 1.0) * 255);
 }
 
 /**
@@ -207,9 +204,8 @@ steve_bar_raster_set_color (SteveBarRaster *self,
  * @top: first row of the bar
  * @bottom: the row after the bar's last
  *
- * Paints a one-pixel-wide bar over what is there (an opaque colour, as
- * the palette's are, simply replaces it). Rows and columns outside the
- * picture are cut off.
+ * Paints a one-pixel-wide bar over what is there. Rows and columns
+ * outside the picture are cut off.
  */
 void
 steve_bar_raster_column (SteveBarRaster *self,
@@ -218,7 +214,7 @@ steve_bar_raster_column (SteveBarRaster *self,
                          int             bottom)
 {
   Buffer *b = self->current;
-  guint32 pixel = self->pixel, a = self->alpha;
+  guint32 pixel = self->pixel;
   guchar *p;
 
   g_return_if_fail (b != NULL);
@@ -229,24 +225,8 @@ steve_bar_raster_column (SteveBarRaster *self,
     return;
 
   p = b->pixels + top * b->stride + x * 4;
-  if (a == 255)
-    for (int y = top; y < bottom; y++, p += b->stride)
-      *(guint32 *) (gpointer) p = pixel;
-  else
-    for (int y = top; y < bottom; y++, p += b->stride)
-      {
-        /* OVER, per premultiplied channel */
-        guint32 d = *(guint32 *) (gpointer) p, out = 0;
-
-        for (int shift = 0; shift < 32; shift += 8)
-          {
-            guint32 s = (pixel >> shift) & 0xff;
-            guint32 v = (d >> shift) & 0xff;
-
-            out |= MIN (255u, s + (v * (255 - a) + 127) / 255) << shift;
-          }
-        *(guint32 *) (gpointer) p = out;
-      }
+  for (int y = top; y < bottom; y++, p += b->stride)
+    *(guint32 *) (gpointer) p = pixel;
 
   if (b->dirty_x0 >= b->dirty_x1)
     {
