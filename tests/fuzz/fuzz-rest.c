@@ -9,28 +9,13 @@
 
 #include "steve-protocol.h"
 
+#include "fuzz-rest.h"
+
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 /* The first byte picks the parser, the rest is the response body: one
  * json-glib parse per input instead of one per parser, and the fuzzer's
  * coverage feedback stays with the parser it exercises. */
-typedef enum
-{
-  PARSE_STATUS,
-  PARSE_CONFIG,
-  PARSE_CONFIG_REPLY,
-  PARSE_CONTROL_REPLY,
-  PARSE_PRESETS,
-  PARSE_ODRIVE,
-  PARSE_CAN,
-  PARSE_STREAM_STATS,
-  PARSE_PERFORMANCE,
-  PARSE_OK_REPLY,
-  PARSE_PRESET_FILE,
-  PARSE_ERROR_BODY,
-  N_PARSERS
-} Parser;
-
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)

@@ -17,6 +17,8 @@
 #include "steve-recording.h"
 #include "steve-telemetry.h"
 
+#include "fuzz-rest.h"
+
 static guint counter;
 
 static void
@@ -29,15 +31,16 @@ put (const char *dir,
   g_file_set_contents (path, data, (gssize) len, NULL);
 }
 
-/* fuzz-rest reads a byte that picks the parser (modulo 12, the number of
- * parsers in fuzz-rest.c) before the body: one seed per parser */
+/* fuzz-rest reads a byte that picks the parser before the body: one seed
+ * per parser */
 static void
 put_rest (const char *dir,
           const char *body)
 {
-  for (guint parser = 0; parser < 12; parser++)
+  /* N_PARSERS consecutive letters: each parser once */
+  for (guint i = 0; i < N_PARSERS; i++)
     {
-      g_autofree char *data = g_strdup_printf ("%c%s", 'A' + parser, body);
+      g_autofree char *data = g_strdup_printf ("%c%s", 'A' + i, body);
 
       put (dir, data, strlen (data));
     }
