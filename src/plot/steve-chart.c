@@ -120,16 +120,16 @@ typedef struct
 
 typedef struct
 {
-  guint64 geometry_serial;
-  GdkRGBA fg;
-  double  t0;
-  double  t1;
-  guint64 data_serial;
-  double  ymin[N_LANES];
-  double  ymax[N_LANES];
-  guint   visible;
-  int     unit;
-  double  dpt;
+  guint64  geometry_serial;
+  GdkRGBA  fg;
+  double   t0;
+  double   t1;
+  guint64  data_serial;
+  double   ymin[N_LANES];
+  double   ymax[N_LANES];
+  guint    visible;
+  int      unit;
+  double   dpt;
   gboolean vector;
 } DataKey;
 
@@ -1624,6 +1624,8 @@ ensure_legend_node (SteveChart    *self,
   gboolean hard;
 
   fill_data_key (self, &key, fg, t0, t1);
+  /* the legend is text: the same in a vector export */
+  key.vector = FALSE;
   /* The scale limits do not matter, their step does (decimals). */
   for (guint l = 0; l < N_LANES; l++)
     {
@@ -1908,11 +1910,11 @@ steve_chart_snapshot_vector (SteveChart  *self,
 {
   g_return_if_fail (STEVE_IS_CHART (self));
 
+  /* The data node built here is cached under its own key: the next frame
+   * on screen builds the pixels' one again. What is on screen now stays. */
   self->vector_output = TRUE;
   steve_chart_snapshot (GTK_WIDGET (self), snapshot);
   self->vector_output = FALSE;
-  /* the screen gets pixels again with the next frame */
-  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
