@@ -42,6 +42,8 @@ snapshot_widget (GtkWidget  *widget,
   snapshot = gtk_snapshot_new ();
   if (vector && STEVE_IS_CHART (widget))
     steve_chart_snapshot_vector (STEVE_CHART (widget), snapshot);
+  else if (vector && STEVE_IS_MODEL_VIEW (widget))
+    steve_model_view_snapshot_vector (STEVE_MODEL_VIEW (widget), snapshot);
   else
     GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
   node = gtk_snapshot_free_to_node (snapshot);

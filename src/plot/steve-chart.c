@@ -1311,7 +1311,7 @@ draw_all_series (SteveChart  *self,
   int height = MAX (1, (int) ceil (g->lanes_bottom * g->scale) - y0);
   graphene_rect_t area = GRAPHENE_RECT_INIT (g->plot_x, g->lanes_top, g->plot_w,
                                              MAX (g->lanes_bottom - g->lanes_top, 1.0));
-  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &area);
+  cairo_t *cr = steve_plot_append_cairo (snapshot, &area, self->vector_output);
   gboolean raster = !self->vector_output;
 
   *any_data = FALSE;
@@ -1901,8 +1901,9 @@ steve_chart_snapshot (GtkWidget   *widget,
  * steve_chart_snapshot_vector:
  *
  * What the chart shows now, like its snapshot function, but with the
- * series as filled and stroked shapes rather than pixels: for a vector
- * file (SVG), which the pixels' pattern cannot go into.
+ * series as filled and stroked shapes rather than pixels, laid out for a
+ * vector file (SVG), which the pixels' pattern cannot go into (see also
+ * steve_plot_append_cairo()).
  */
 void
 steve_chart_snapshot_vector (SteveChart  *self,

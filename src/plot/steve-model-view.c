@@ -58,6 +58,7 @@ struct _SteveModelView
 
   SteveHistory       *history;
   gulong              history_changed_id;
+  gboolean            vector_output;  /* for a vector file */
   SteveConfig         config;
   gboolean            has_config;
   StevePhysicsParams  params;
@@ -616,7 +617,7 @@ steve_model_view_snapshot (GtkWidget   *widget,
                                      &GRAPHENE_RECT_INIT (xo, r->origin.y, r->origin.x + r->size.width - xo, r->size.height));
         }
 
-      cr = gtk_snapshot_append_cairo (snapshot, r);
+      cr = steve_plot_append_cairo (snapshot, r, self->vector_output);
       cairo_rectangle (cr, r->origin.x, r->origin.y, r->size.width, r->size.height);
       cairo_clip (cr);
 
@@ -666,6 +667,23 @@ steve_model_view_snapshot (GtkWidget   *widget,
                        0.5, 0.5, &dim, scale);
         }
     }
+}
+
+/**
+ * steve_model_view_snapshot_vector:
+ *
+ * What the view shows now, like its snapshot function, laid out for a
+ * vector file (SVG): see steve_plot_append_cairo().
+ */
+void
+steve_model_view_snapshot_vector (SteveModelView *self,
+                                  GtkSnapshot    *snapshot)
+{
+  g_return_if_fail (STEVE_IS_MODEL_VIEW (self));
+
+  self->vector_output = TRUE;
+  steve_model_view_snapshot (GTK_WIDGET (self), snapshot);
+  self->vector_output = FALSE;
 }
 
 static void

@@ -43,4 +43,7 @@ gboolean           steve_model_view_curve_value     (SteveModelView    *self,
 double             steve_model_view_get_probe_position (SteveModelView *self);
 guint              steve_model_view_get_n_points    (SteveModelView    *self);
 
+void               steve_model_view_snapshot_vector (SteveModelView    *self,
+                                                     GtkSnapshot       *snapshot);
+
 G_END_DECLS

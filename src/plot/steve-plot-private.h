@@ -71,6 +71,30 @@ void     steve_plot_get_fg_color       (GtkWidget      *widget,
 char    *steve_plot_ellipsize          (const char     *text,
                                         glong           max_chars);
 
+/* A cairo node over @area (widget coordinates, clipped to @area). For a
+ * vector file (@vector) its bounds start at the widget's origin: cairo
+ * 1.16's SVG backend places the drawing of a cairo node whose bounds start
+ * elsewhere off by that start. On screen the bounds stay tight, which
+ * keeps what a renderer rasterizes small. */
+static inline cairo_t *
+steve_plot_append_cairo (GtkSnapshot           *snapshot,
+                         const graphene_rect_t *area,
+                         gboolean               vector)
+{
+  cairo_t *cr;
+
+  if (!vector)
+    return gtk_snapshot_append_cairo (snapshot, area);
+
+  cr = gtk_snapshot_append_cairo (snapshot,
+                                  &GRAPHENE_RECT_INIT (0, 0,
+                                                       area->origin.x + area->size.width,
+                                                       area->origin.y + area->size.height));
+  cairo_rectangle (cr, area->origin.x, area->origin.y, area->size.width, area->size.height);
+  cairo_clip (cr);
+  return cr;
+}
+
 static inline double
 steve_plot_snap (double v,
                  int    scale)
