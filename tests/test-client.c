@@ -433,6 +433,66 @@ test_estop_overtakes (Fixture       *f,
   g_assert_cmphex (steve_sim_get_axis_error (f->sim), ==, 0x4000);
 }
 
+static gboolean
+log_has_requests (gpointer data)
+{
+  g_autoptr(GPtrArray) log = steve_sim_dup_request_log (data);
+  return log->len > 0;
+}
+
+/* While the device has not answered the e-stop, the queue sends nothing:
+ * with every answer 150 ms late, the request in flight is answered first,
+ * and the next queued one must still wait for the e-stop's answer. */
+static void
+test_estop_holds_queue (Fixture       *f,
+                        gconstpointer  data)
+{
+  const guint latency_ms = 150;
+  g_autoptr(GPtrArray) log = NULL;
+  Tally statuses = { 0 };
+  gboolean done = FALSE;
+  gint64 estop_us = 0;
+  guint estop_at = G_MAXUINT;
+
+  steve_sim_set_http_latency (f->sim, latency_ms);
+  steve_sim_set_log_requests (f->sim, TRUE);
+
+  for (guint i = 0; i < 5; i++)
+    steve_client_get_status_async (f->client, NULL, tally_status_cb, &statuses);
+  /* the first one is in flight: the device has it, and answers it 100 ms
+   * before it can answer an e-stop sent now */
+  g_assert_true (steve_test_wait_for (log_has_requests, f->sim, 2000));
+  steve_test_sleep_ms (50);
+
+  steve_client_estop_async (f->client, NULL, estop_cb, &done);
+  while (!done || statuses.ok + statuses.other < 5)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (statuses.ok, ==, 5);
+
+  log = steve_sim_dup_request_log (f->sim);
+  g_assert_cmpuint (log->len, ==, 6);
+  for (guint i = 0; i < log->len; i++)
+    {
+      SteveSimRequestRecord *r = g_ptr_array_index (log, i);
+
+      if (g_str_equal (r->path, "/api/v1/odrive"))
+        {
+          estop_at = i;
+          estop_us = r->time_us;
+        }
+    }
+  g_assert_cmpuint (estop_at, ==, 1);
+
+  /* each of the others reached the device after the e-stop was answered */
+  for (guint i = estop_at + 1; i < log->len; i++)
+    {
+      SteveSimRequestRecord *r = g_ptr_array_index (log, i);
+
+      g_assert_cmpstr (r->path, ==, "/api/v1/status");
+      g_assert_cmpint (r->time_us - estop_us, >=, (gint64) latency_ms * 1000);
+    }
+}
+
 static void
 test_validation (Fixture       *f,
                  gconstpointer  data)
@@ -850,6 +910,7 @@ main (int   argc,
   ADD ("/client/timeout", test_timeout);
   ADD ("/client/5xx", test_5xx);
   ADD ("/client/estop-overtakes", test_estop_overtakes);
+  ADD ("/client/estop-holds-queue", test_estop_holds_queue);
   ADD ("/client/validation", test_validation);
   ADD ("/client/endpoints", test_endpoints);
   ADD ("/client/reconnect", test_reconnect);

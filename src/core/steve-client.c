@@ -21,7 +21,10 @@
  * winning, so a slider at 120 events/s costs at most one request in flight
  * plus one pending, and the last value is always applied. The emergency
  * stop never queues: a worker thread sends it at once on a connection of
- * its own, without waiting for this thread's main loop.
+ * its own, without waiting for this thread's main loop. Until the device
+ * has answered it the queue sends nothing (an atomic counter, raised by
+ * the caller and lowered by that worker, which then resumes the queue in
+ * this thread), so only a request already in flight can arrive first.
  *
  * Failures
  * --------
@@ -126,6 +129,11 @@ struct _SteveClient
   gint64            reconnecting_since;
   GTask            *connect_task;
   guint             generation;
+
+  /* E-stops being delivered (raised in any thread, lowered in the e-stop
+   * worker; atomic). While it is above zero the queue sends nothing, so
+   * nothing queued reaches the device before the e-stop does. */
+  gint              estops_pending;
 };
 
 G_DEFINE_FINAL_TYPE (SteveClient, steve_client, G_TYPE_OBJECT)
@@ -890,6 +898,10 @@ pump (SteveClient *self)
     {
       Op *op;
 
+      /* held while an e-stop is on its way; resumed by resume_after_estop() */
+      if (g_atomic_int_get (&self->estops_pending) > 0)
+        return;
+
       if (self->state != STEVE_CLIENT_CONNECTED && self->state != STEVE_CLIENT_CONNECTING)
         return;
 
@@ -1489,12 +1501,21 @@ estop_exchange (EstopData     *d,
   return NULL;
 }
 
+/* Owner thread: the queue was held while an e-stop was delivered. */
+static gboolean
+resume_after_estop (gpointer data)
+{
+  pump (STEVE_CLIENT (data));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 estop_thread (GTask        *task,
               gpointer      source,
               gpointer      task_data,
               GCancellable *cancellable)
 {
+  SteveClient *self = source;
   EstopData *d = task_data;
   GError *error = estop_exchange (d, cancellable);
 
@@ -1507,6 +1528,11 @@ estop_thread (GTask        *task,
       g_clear_error (&error);
       error = estop_exchange (d, cancellable);
     }
+
+  /* the device has answered (or cannot be reached): the queue may go on */
+  if (g_atomic_int_dec_and_test (&self->estops_pending))
+    g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, resume_after_estop,
+                                g_object_ref (self), g_object_unref);
 
   if (error)
     g_task_return_error (task, error);
@@ -1544,7 +1570,10 @@ drop_config_updates (gpointer data)
  * Sends the ODrive emergency stop at once, from a worker thread on a
  * connection of its own: ahead of anything queued, while another request
  * is in flight, and even while the owner thread is busy. Config updates
- * still waiting are dropped. The valve reaches its error state at the
+ * still waiting are dropped, and the queue sends nothing more until the
+ * device has answered the e-stop (or it has failed), so a request queued
+ * before it can never reach the device first; only the one already in
+ * flight may. The valve reaches its error state at the
  * device's next heartbeat check (≈ 100 ms). Any thread.
  */
 void
@@ -1570,6 +1599,9 @@ steve_client_estop_async (SteveClient         *self,
                                 "Connection: close\r\n"
                                 "\r\n%s",
                                 self->host, self->port, self->api_key, strlen (body), body);
+
+  /* hold the queue before anything else can be dispatched */
+  g_atomic_int_inc (&self->estops_pending);
 
   task = new_task (self, cancellable, callback, user_data, steve_client_estop_async);
   g_task_set_task_data (task, d, (GDestroyNotify) estop_data_free);
