@@ -312,9 +312,10 @@ test_three_steps (Fixture       *f,
 
       g_assert_cmpuint (results[i].index, ==, i);
       g_assert_cmpfloat_with_epsilon (results[i].values[0], 0.03 + 0.03 * i, 1e-12);
-      /* 0.6 s at 10 ms */
-      g_assert_cmpuint (results[i].n_samples, >=, 50);
-      g_assert_cmpuint (results[i].n_samples, <=, 62);
+      /* 0.6 s of device time at 10 ms (± one for the simulated device's
+       * timer jitter) */
+      g_assert_cmpuint (results[i].n_samples, >=, 59);
+      g_assert_cmpuint (results[i].n_samples, <=, 61);
       g_assert_cmpfloat (m[STEVE_SWEEP_METRIC_PEAK_TORQUE], >=, m[STEVE_SWEEP_METRIC_RMS_TORQUE]);
       g_assert_cmpfloat (m[STEVE_SWEEP_METRIC_RMS_TORQUE], >=, fabs (m[STEVE_SWEEP_METRIC_MEAN_TORQUE]));
       g_assert_cmpfloat (m[STEVE_SWEEP_METRIC_MEAN_ABS_VELOCITY], >, 0.1);
@@ -366,6 +367,43 @@ first_step_done (gpointer data)
 
   steve_sweep_get_results (data, &n);
   return n >= 1;
+}
+
+static gboolean
+block_main_loop (gpointer data)
+{
+  g_usleep (GPOINTER_TO_UINT (data) * 1000);
+  return G_SOURCE_REMOVE;
+}
+
+/* A step measures its dwell time on the device's clock: a main loop that
+ * is busy when the step should end does not widen the window. */
+static void
+test_busy_main_loop (Fixture       *f,
+                     gconstpointer  data)
+{
+  SteveSweepPlan plan = viscous_plan (2, 0.6, 0.2);
+  g_autoptr(SteveSweep) sweep = steve_sweep_new (f->client, f->streamer, f->recorder, &plan);
+  g_autoptr(GAsyncResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  const SteveSweepResult *results;
+  guint n;
+
+  set_viscous (f, 0.02);
+  steve_sweep_run_async (sweep, NULL, steve_test_result_cb, &r);
+  /* the first step measures from about 0.2 s to 0.8 s: this thread is
+   * busy from 0.5 s to 1.1 s */
+  g_timeout_add_full (G_PRIORITY_HIGH, 500, block_main_loop, GUINT_TO_POINTER (600), NULL);
+  g_assert_true (steve_sweep_run_finish (sweep, steve_test_wait_result (&r, 20), &error));
+  g_assert_no_error (error);
+
+  results = steve_sweep_get_results (sweep, &n);
+  g_assert_cmpuint (n, ==, 2);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpuint (results[i].n_samples, >=, 59);
+      g_assert_cmpuint (results[i].n_samples, <=, 61);
+    }
 }
 
 static void
@@ -465,6 +503,7 @@ main (int   argc,
   steve_test_add_func ("/stats/computed-performance", test_computed_performance);
 #define ADD(path, func) steve_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/sweep/three-steps", test_three_steps);
+  ADD ("/sweep/busy-main-loop", test_busy_main_loop);
   ADD ("/sweep/abort", test_abort);
   ADD ("/sweep/estop-stops", test_estop_stops);
   ADD ("/sweep/restore-after-restart", test_restore_after_restart);

@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A sweep sets each point of its plan through the client, waits the settle
- * time, measures for the dwell time, and moves on; at the end, on abort, on
+ * time, measures for the dwell time of device time (the samples' own
+ * clock, so a busy host neither lengthens nor shortens a step's window),
+ * and moves on; at the end, on abort, on
  * an e-stop or on failure it puts the swept fields back to their values
  * from before the sweep — waiting for the device to come back if it is
  * gone. Every point it sends is checked against the hard limits first.
@@ -27,6 +29,10 @@
 #include "steve-sweep.h"
 
 #define MAX_STEPS 10000
+/* a step waits this long at most, past its dwell time, for the sample
+ * that closes its device-time window (a stalled stream ends it short) */
+#define WINDOW_GRACE_MS 500
+#define WINDOW_POLL_MS  10
 
 struct _SteveSweep
 {
@@ -56,6 +62,12 @@ struct _SteveSweep
   GMutex                 lock;
   SteveSweepAccumulator  acc;         /* under lock */
   gboolean               collecting;  /* under lock */
+  /* the step's window in device time: [window_start_ms, + dwell_ms) */
+  guint32                dwell_ms;        /* under lock */
+  gboolean               window_started;  /* under lock */
+  gboolean               window_full;     /* under lock */
+  guint32                window_start_ms; /* under lock */
+  guint                  grace_polls;
   double                 closed_deg;  /* under lock */
   double                 open_deg;    /* under lock */
 };
@@ -347,9 +359,24 @@ sink_samples (const SteveSample *samples,
   SteveSweep *self = user_data;
 
   g_mutex_lock (&self->lock);
-  if (self->collecting)
-    for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n && self->collecting; i++)
+    {
+      guint32 t = samples[i].timestamp_ms;
+
+      if (!self->window_started)
+        {
+          self->window_started = TRUE;
+          self->window_start_ms = t;
+        }
+      /* unsigned: right across the device clock's wrap */
+      if (t - self->window_start_ms >= self->dwell_ms)
+        {
+          self->collecting = FALSE;
+          self->window_full = TRUE;
+          break;
+        }
       steve_sweep_accumulator_add (&self->acc, &samples[i], self->closed_deg, self->open_deg);
+    }
   g_mutex_unlock (&self->lock);
 }
 
@@ -523,8 +550,21 @@ end_step (gpointer data)
 {
   SteveSweep *self = data;
   SteveSweepResult result = { 0 };
+  gboolean full;
 
   self->timer_id = 0;
+
+  /* the host's dwell time is up: the device's may not be yet (its first
+   * sample came after the timer started, or this thread was late to ask) */
+  g_mutex_lock (&self->lock);
+  full = self->window_full;
+  g_mutex_unlock (&self->lock);
+  if (!full && self->grace_polls < WINDOW_GRACE_MS / WINDOW_POLL_MS)
+    {
+      self->grace_polls++;
+      self->timer_id = g_timeout_add (WINDOW_POLL_MS, end_step, self);
+      return G_SOURCE_REMOVE;
+    }
 
   g_mutex_lock (&self->lock);
   self->collecting = FALSE;
@@ -561,10 +601,14 @@ start_measuring (gpointer data)
   memset (&self->acc, 0, sizeof self->acc);
   self->closed_deg = steve_config_has (config, STEVE_FIELD_CLOSED_POS) ? config->values[STEVE_FIELD_CLOSED_POS] : 0;
   self->open_deg = steve_config_has (config, STEVE_FIELD_OPEN_POS) ? config->values[STEVE_FIELD_OPEN_POS] : 90;
+  self->dwell_ms = (guint32) MAX (1, lround (self->plan.dwell_s * 1000));
+  self->window_started = FALSE;
+  self->window_full = FALSE;
   self->collecting = TRUE;
   g_mutex_unlock (&self->lock);
 
-  self->timer_id = g_timeout_add ((guint) (self->plan.dwell_s * 1000), end_step, self);
+  self->grace_polls = 0;
+  self->timer_id = g_timeout_add ((guint) MAX (1, lround (self->plan.dwell_s * 1000)), end_step, self);
   return G_SOURCE_REMOVE;
 }
 
