@@ -282,6 +282,15 @@ test_computed_performance (void)
   g_assert_false (perf.present & (1u << STEVE_PERF_LOOP_PHYSICS_MEAN_US));
 }
 
+/* A step of 0.6 s at 10 ms: 0.6 s of device time holds 60 samples (± one
+ * for the simulated device's timer jitter). */
+static void
+assert_dwell_samples (const SteveSweepResult *result)
+{
+  g_assert_cmpuint (result->n_samples, >=, 59);
+  g_assert_cmpuint (result->n_samples, <=, 61);
+}
+
 static void
 test_three_steps (Fixture       *f,
                   gconstpointer  data)
@@ -312,10 +321,7 @@ test_three_steps (Fixture       *f,
 
       g_assert_cmpuint (results[i].index, ==, i);
       g_assert_cmpfloat_with_epsilon (results[i].values[0], 0.03 + 0.03 * i, 1e-12);
-      /* 0.6 s of device time at 10 ms (± one for the simulated device's
-       * timer jitter) */
-      g_assert_cmpuint (results[i].n_samples, >=, 59);
-      g_assert_cmpuint (results[i].n_samples, <=, 61);
+      assert_dwell_samples (&results[i]);
       g_assert_cmpfloat (m[STEVE_SWEEP_METRIC_PEAK_TORQUE], >=, m[STEVE_SWEEP_METRIC_RMS_TORQUE]);
       g_assert_cmpfloat (m[STEVE_SWEEP_METRIC_RMS_TORQUE], >=, fabs (m[STEVE_SWEEP_METRIC_MEAN_TORQUE]));
       g_assert_cmpfloat (m[STEVE_SWEEP_METRIC_MEAN_ABS_VELOCITY], >, 0.1);
@@ -400,10 +406,7 @@ test_busy_main_loop (Fixture       *f,
   results = steve_sweep_get_results (sweep, &n);
   g_assert_cmpuint (n, ==, 2);
   for (guint i = 0; i < n; i++)
-    {
-      g_assert_cmpuint (results[i].n_samples, >=, 59);
-      g_assert_cmpuint (results[i].n_samples, <=, 61);
-    }
+    assert_dwell_samples (&results[i]);
 }
 
 static void
