@@ -6,6 +6,11 @@
 
 #include <string.h>
 
+#include <gtk/gtk.h>
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
+
 #include "steve-gui-test-utils.h"
 
 /* steve_test_init() (isolated dirs), then GTK and libadwaita. The isolated
@@ -140,4 +145,76 @@ steve_gui_find_label (GtkWidget  *root,
         return found;
     }
   return NULL;
+}
+
+static gboolean
+window_is_active (gpointer window)
+{
+  return gtk_window_is_active (GTK_WINDOW (window));
+}
+
+/**
+ * steve_gui_press_key:
+ * @window: a mapped window of this process
+ * @key: an X keysym name ("Escape")
+ *
+ * Presses @key as a user does, through the X server: gives @window the
+ * keyboard focus (by its own X window, so no other window that shares its
+ * title can take the key), waits until GTK sees it active, then sends the
+ * key with xdotool. Returns %FALSE, with a test message saying why, when
+ * that cannot be done here (no xdotool, not X11, the focus never came).
+ */
+gboolean
+steve_gui_press_key (GtkWindow  *window,
+                     const char *key)
+{
+#ifdef GDK_WINDOWING_X11
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autofree char *focus = NULL;
+  g_autofree char *press = NULL;
+
+  if (xdotool == NULL || surface == NULL || !GDK_IS_X11_SURFACE (surface))
+    {
+      g_test_message ("no key press: %s", xdotool == NULL ? "xdotool is not installed" : "not an X11 window");
+      return FALSE;
+    }
+
+  focus = g_strdup_printf ("%s windowfocus --sync %lu", xdotool, (gulong) gdk_x11_surface_get_xid (surface));
+  for (guint attempt = 0; !gtk_window_is_active (window); attempt++)
+    {
+      g_autoptr(GError) error = NULL;
+      int status = 0;
+
+      if (attempt == 3)
+        {
+          g_test_message ("no key press: the window did not get the focus");
+          return FALSE;
+        }
+      if (!g_spawn_command_line_sync (focus, NULL, NULL, &status, &error) ||
+          !g_spawn_check_wait_status (status, &error))
+        {
+          g_test_message ("no key press: %s", error->message);
+          return FALSE;
+        }
+      steve_test_wait_for (window_is_active, window, 2000);
+    }
+
+  press = g_strdup_printf ("%s key --clearmodifiers %s", xdotool, key);
+  {
+    g_autoptr(GError) error = NULL;
+    int status = 0;
+
+    if (!g_spawn_command_line_sync (press, NULL, NULL, &status, &error) ||
+        !g_spawn_check_wait_status (status, &error))
+      {
+        g_test_message ("no key press: %s", error->message);
+        return FALSE;
+      }
+  }
+  return TRUE;
+#else
+  g_test_message ("no key press: not built for X11");
+  return FALSE;
+#endif
 }

@@ -23,5 +23,7 @@ guint       steve_gui_count_color  (GdkTexture        *texture,
                                     const GdkRGBA     *color);
 GtkWidget  *steve_gui_find_label   (GtkWidget         *root,
                                     const char        *text);
+gboolean    steve_gui_press_key    (GtkWindow         *window,
+                                    const char        *key);
 
 G_END_DECLS

@@ -103,22 +103,9 @@ sim_error (gpointer data)
   return steve_sim_get_valve_state (steve_window_get_simulator (window)) == STEVE_VALVE_STATE_ERROR;
 }
 
-static gboolean
-window_focused (gpointer data)
-{
-  return gtk_window_is_active (GTK_WINDOW (window));
-}
-
 static void
 test_estop_shortcut (void)
 {
-  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  int status = 0;
-
-  g_assert_nonnull (xdotool);
-
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.start", NULL));
   g_assert_true (steve_test_wait_for (sim_running, NULL, 5000));
 
@@ -126,12 +113,7 @@ test_estop_shortcut (void)
   gtk_widget_grab_focus (steve_field_row_get_spin (row_for (STEVE_FIELD_COULOMB)));
 
   /* a real key press through the X server */
-  g_assert_true (g_spawn_command_line_sync ("xdotool search --sync --limit 1 --name \"Steve Tuner\" windowfocus --sync",
-                                            &out, NULL, &status, &error));
-  g_assert_no_error (error);
-  steve_test_wait_for (window_focused, NULL, 2000);
-  g_assert_true (g_spawn_command_line_sync ("xdotool key Escape", NULL, NULL, &status, &error));
-  g_assert_no_error (error);
+  g_assert_true (steve_gui_press_key (GTK_WINDOW (window), "Escape"));
 
   /* the ODrive estop latches; the valve errors at its next heartbeat check */
   g_assert_true (steve_test_wait_for (sim_error, NULL, 3000));

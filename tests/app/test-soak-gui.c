@@ -242,31 +242,12 @@ tune (double value)
 }
 
 /* Esc as the user presses it, through the X server; the action it is
- * bound to when there is no xdotool. */
-static gboolean
-window_focused (gpointer data)
-{
-  return gtk_window_is_active (GTK_WINDOW (window));
-}
-
+ * bound to when that cannot be done here. */
 static void
 press_escape (void)
 {
-  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-
-  if (xdotool != NULL &&
-      g_spawn_command_line_sync ("xdotool search --sync --limit 1 --name \"Steve Tuner\" windowfocus --sync",
-                                 NULL, NULL, &status, &error) &&
-      g_spawn_check_wait_status (status, NULL) &&
-      steve_test_wait_for (window_focused, NULL, 2000) &&
-      g_spawn_command_line_sync ("xdotool key Escape", NULL, NULL, &status, &error) &&
-      g_spawn_check_wait_status (status, NULL))
-    return;
-
-  g_test_message ("no key press (%s): activating win.estop", error ? error->message : "no xdotool");
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.estop", NULL));
+  if (!steve_gui_press_key (GTK_WINDOW (window), "Escape"))
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.estop", NULL));
 }
 
 /* ------------------------------------------------------------------ the soak */
