@@ -297,6 +297,7 @@ test_export_view (void)
   g_auto(GStrv) lines = NULL;
   guint first, end;
   double t0, t1;
+  gboolean svg_checked;
 
   steve_chart_set_paused (STEVE_CHART (chart), TRUE);
   steve_test_sleep_ms (200);
@@ -309,23 +310,31 @@ test_export_view (void)
   g_assert_cmpint (gdk_texture_get_width (texture), ==, gtk_widget_get_width (chart));
   g_assert_cmpint (gdk_texture_get_height (texture), ==, gtk_widget_get_height (chart));
 
-#ifndef __SANITIZE_ADDRESS__
-  g_assert_true (steve_plot_export_svg (chart, svg_file, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_file_get_contents (svg, &text, NULL, NULL));
-  g_assert_true (g_str_has_prefix (text, "<?xml"));
-  g_assert_nonnull (strstr (text, "<svg"));
-  g_assert_nonnull (strstr (text, "<path"));
-  /* the series are shapes in the file, in their colours (cairo writes
-   * rgb(r%,g%,b%)): the torque's orange #e66100 */
-  g_assert_nonnull (strstr (text, "rgb(90.19"));
-  g_clear_pointer (&text, g_free);
-#else
   /* cairo 1.16's SVG backend keeps each document alive from the font
-   * cache (fontconfig) until exit, which LeakSanitizer reports as leaked
-   * cairo surfaces; the normal and valgrind runs cover the SVG export */
-  g_test_message ("SVG export not run under AddressSanitizer (cairo retains SVG documents in its font cache)");
+   * cache (fontconfig) until exit: LeakSanitizer reports that as leaked
+   * cairo surfaces, and memcheck, now and then, one block of a path
+   * recorded into it as definitely lost. The normal run covers the SVG
+   * export. */
+#ifdef __SANITIZE_ADDRESS__
+  svg_checked = FALSE;
+#else
+  svg_checked = g_getenv ("STEVE_TEST_VALGRIND") == NULL;
 #endif
+  if (svg_checked)
+    {
+      g_assert_true (steve_plot_export_svg (chart, svg_file, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_file_get_contents (svg, &text, NULL, NULL));
+      g_assert_true (g_str_has_prefix (text, "<?xml"));
+      g_assert_nonnull (strstr (text, "<svg"));
+      g_assert_nonnull (strstr (text, "<path"));
+      /* the series are shapes in the file, in their colours (cairo writes
+       * rgb(r%,g%,b%)): the torque's orange #e66100 */
+      g_assert_nonnull (strstr (text, "rgb(90.19"));
+      g_clear_pointer (&text, g_free);
+    }
+  else
+    g_test_message ("SVG export not run under a memory checker (cairo retains SVG documents in its font cache)");
 
   g_assert_true (steve_plot_export_csv (history, t0, t1, csv_file, &error));
   g_assert_no_error (error);
