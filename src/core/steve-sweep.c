@@ -62,10 +62,10 @@ struct _SteveSweep
   GMutex                 lock;
   SteveSweepAccumulator  acc;         /* under lock */
   gboolean               collecting;  /* under lock */
-  /* the step's window in device time: [window_start_ms, + dwell_ms) */
+  /* the step's window in device time: [window_start_ms, + dwell_ms), open
+   * from the first sample the accumulator took (acc.have_prev) until the
+   * sink sees a sample past it and stops collecting */
   guint32                dwell_ms;        /* under lock */
-  gboolean               window_started;  /* under lock */
-  gboolean               window_full;     /* under lock */
   guint32                window_start_ms; /* under lock */
   guint                  grace_polls;
   double                 closed_deg;  /* under lock */
@@ -363,16 +363,12 @@ sink_samples (const SteveSample *samples,
     {
       guint32 t = samples[i].timestamp_ms;
 
-      if (!self->window_started)
-        {
-          self->window_started = TRUE;
-          self->window_start_ms = t;
-        }
+      if (!self->acc.have_prev)
+        self->window_start_ms = t;
       /* unsigned: right across the device clock's wrap */
       if (t - self->window_start_ms >= self->dwell_ms)
         {
           self->collecting = FALSE;
-          self->window_full = TRUE;
           break;
         }
       steve_sweep_accumulator_add (&self->acc, &samples[i], self->closed_deg, self->open_deg);
@@ -550,23 +546,19 @@ end_step (gpointer data)
 {
   SteveSweep *self = data;
   SteveSweepResult result = { 0 };
-  gboolean full;
 
   self->timer_id = 0;
 
-  /* the host's dwell time is up: the device's may not be yet (its first
-   * sample came after the timer started, or this thread was late to ask) */
   g_mutex_lock (&self->lock);
-  full = self->window_full;
-  g_mutex_unlock (&self->lock);
-  if (!full && self->grace_polls < WINDOW_GRACE_MS / WINDOW_POLL_MS)
+  /* the host's dwell time is up: the device's may not be yet (the sink is
+   * still collecting when its first sample came after the timer started) */
+  if (self->collecting && self->grace_polls < WINDOW_GRACE_MS / WINDOW_POLL_MS)
     {
+      g_mutex_unlock (&self->lock);
       self->grace_polls++;
       self->timer_id = g_timeout_add (WINDOW_POLL_MS, end_step, self);
       return G_SOURCE_REMOVE;
     }
-
-  g_mutex_lock (&self->lock);
   self->collecting = FALSE;
   steve_sweep_accumulator_result (&self->acc, &result);
   g_mutex_unlock (&self->lock);
@@ -602,13 +594,12 @@ start_measuring (gpointer data)
   self->closed_deg = steve_config_has (config, STEVE_FIELD_CLOSED_POS) ? config->values[STEVE_FIELD_CLOSED_POS] : 0;
   self->open_deg = steve_config_has (config, STEVE_FIELD_OPEN_POS) ? config->values[STEVE_FIELD_OPEN_POS] : 90;
   self->dwell_ms = (guint32) MAX (1, lround (self->plan.dwell_s * 1000));
-  self->window_started = FALSE;
-  self->window_full = FALSE;
   self->collecting = TRUE;
   g_mutex_unlock (&self->lock);
 
   self->grace_polls = 0;
-  self->timer_id = g_timeout_add ((guint) MAX (1, lround (self->plan.dwell_s * 1000)), end_step, self);
+  /* the owner thread alone writes dwell_ms: reading it here needs no lock */
+  self->timer_id = g_timeout_add (self->dwell_ms, end_step, self);
   return G_SOURCE_REMOVE;
 }
 
