@@ -10,8 +10,9 @@
  * the signals. The public `_async` functions may be called from any thread:
  * the GTask is created in the caller's thread-default context (so the
  * callback runs there), and the request is handed to the owner with
- * g_main_context_invoke(). Nothing else crosses threads, so there are no
- * locks. Getters and properties are for the owner thread only.
+ * g_main_context_invoke(). The one other thing that crosses threads is
+ * the e-stop's hold on the queue, an atomic counter (see Serialization);
+ * there are no locks. Getters and properties are for the owner thread only.
  *
  * Serialization
  * -------------
