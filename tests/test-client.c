@@ -370,6 +370,20 @@ valve_in_error (gpointer data)
   return steve_sim_get_valve_state (data) == STEVE_VALVE_STATE_ERROR;
 }
 
+/* Where the e-stop is in the simulator's request log (G_MAXUINT: not there). */
+static guint
+find_estop (GPtrArray *log)
+{
+  for (guint i = 0; i < log->len; i++)
+    {
+      SteveSimRequestRecord *r = g_ptr_array_index (log, i);
+
+      if (g_str_equal (r->path, "/api/v1/odrive") && strstr (r->body, "estop"))
+        return i;
+    }
+  return G_MAXUINT;
+}
+
 /* The e-stop overtakes a thousand queued requests: the device sees it
  * before all of them but the one already in flight. */
 static void
@@ -380,7 +394,7 @@ test_estop_overtakes (Fixture       *f,
   g_autoptr(GAsyncResult) start = NULL;
   Tally configs = { 0 }, statuses = { 0 };
   gboolean done = FALSE;
-  guint estop_at = G_MAXUINT, gets_before = 0;
+  guint estop_at;
 
   steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &start);
   g_assert_true (steve_client_control_finish (f->client, steve_test_wait_result (&start, 20), NULL, NULL));
@@ -407,21 +421,11 @@ test_estop_overtakes (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
 
   log = steve_sim_dup_request_log (f->sim);
-  for (guint i = 0; i < log->len; i++)
-    {
-      SteveSimRequestRecord *r = g_ptr_array_index (log, i);
-
-      if (g_str_equal (r->path, "/api/v1/odrive") && strstr (r->body, "estop"))
-        {
-          estop_at = i;
-          break;
-        }
-      gets_before++;
-    }
+  estop_at = find_estop (log);
 
   g_assert_cmpuint (estop_at, !=, G_MAXUINT);
   /* only the request already in flight may arrive first */
-  g_assert_cmpuint (gets_before, <=, 1);
+  g_assert_cmpuint (estop_at, <=, 1);
   /* every queued config update was dropped by the e-stop */
   g_assert_cmpuint (configs.cancelled + configs.ok, ==, 500);
   g_assert_cmpuint (configs.ok, <=, 1);
@@ -434,10 +438,9 @@ test_estop_overtakes (Fixture       *f,
 }
 
 static gboolean
-log_has_requests (gpointer data)
+status_requested (gpointer data)
 {
-  g_autoptr(GPtrArray) log = steve_sim_dup_request_log (data);
-  return log->len > 0;
+  return count_requests (data, "GET", "/api/v1/status") > 0;
 }
 
 /* While the device has not answered the e-stop, the queue sends nothing:
@@ -451,8 +454,8 @@ test_estop_holds_queue (Fixture       *f,
   g_autoptr(GPtrArray) log = NULL;
   Tally statuses = { 0 };
   gboolean done = FALSE;
-  gint64 estop_us = 0;
-  guint estop_at = G_MAXUINT;
+  gint64 estop_us;
+  guint estop_at;
 
   steve_sim_set_http_latency (f->sim, latency_ms);
   steve_sim_set_log_requests (f->sim, TRUE);
@@ -461,7 +464,7 @@ test_estop_holds_queue (Fixture       *f,
     steve_client_get_status_async (f->client, NULL, tally_status_cb, &statuses);
   /* the first one is in flight: the device has it, and answers it 100 ms
    * before it can answer an e-stop sent now */
-  g_assert_true (steve_test_wait_for (log_has_requests, f->sim, 2000));
+  g_assert_true (steve_test_wait_for (status_requested, f->sim, 2000));
   steve_test_sleep_ms (50);
 
   steve_client_estop_async (f->client, NULL, estop_cb, &done);
@@ -471,17 +474,9 @@ test_estop_holds_queue (Fixture       *f,
 
   log = steve_sim_dup_request_log (f->sim);
   g_assert_cmpuint (log->len, ==, 6);
-  for (guint i = 0; i < log->len; i++)
-    {
-      SteveSimRequestRecord *r = g_ptr_array_index (log, i);
-
-      if (g_str_equal (r->path, "/api/v1/odrive"))
-        {
-          estop_at = i;
-          estop_us = r->time_us;
-        }
-    }
+  estop_at = find_estop (log);
   g_assert_cmpuint (estop_at, ==, 1);
+  estop_us = ((SteveSimRequestRecord *) g_ptr_array_index (log, estop_at))->time_us;
 
   /* each of the others reached the device after the e-stop was answered */
   for (guint i = estop_at + 1; i < log->len; i++)
