@@ -147,11 +147,28 @@ steve_gui_find_label (GtkWidget  *root,
   return NULL;
 }
 
+#ifdef GDK_WINDOWING_X11
 static gboolean
 window_is_active (gpointer window)
 {
   return gtk_window_is_active (GTK_WINDOW (window));
 }
+
+/* Runs @command; FALSE, with a test message, when it could not or failed. */
+static gboolean
+run_key_command (const char *command)
+{
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (g_spawn_command_line_sync (command, NULL, NULL, &status, &error) &&
+      g_spawn_check_wait_status (status, &error))
+    return TRUE;
+
+  g_test_message ("no key press: %s", error->message);
+  return FALSE;
+}
+#endif
 
 /**
  * steve_gui_press_key:
@@ -183,36 +200,18 @@ steve_gui_press_key (GtkWindow  *window,
   focus = g_strdup_printf ("%s windowfocus --sync %lu", xdotool, (gulong) gdk_x11_surface_get_xid (surface));
   for (guint attempt = 0; !gtk_window_is_active (window); attempt++)
     {
-      g_autoptr(GError) error = NULL;
-      int status = 0;
-
       if (attempt == 3)
         {
           g_test_message ("no key press: the window did not get the focus");
           return FALSE;
         }
-      if (!g_spawn_command_line_sync (focus, NULL, NULL, &status, &error) ||
-          !g_spawn_check_wait_status (status, &error))
-        {
-          g_test_message ("no key press: %s", error->message);
-          return FALSE;
-        }
+      if (!run_key_command (focus))
+        return FALSE;
       steve_test_wait_for (window_is_active, window, 2000);
     }
 
   press = g_strdup_printf ("%s key --clearmodifiers %s", xdotool, key);
-  {
-    g_autoptr(GError) error = NULL;
-    int status = 0;
-
-    if (!g_spawn_command_line_sync (press, NULL, NULL, &status, &error) ||
-        !g_spawn_check_wait_status (status, &error))
-      {
-        g_test_message ("no key press: %s", error->message);
-        return FALSE;
-      }
-  }
-  return TRUE;
+  return run_key_command (press);
 #else
   g_test_message ("no key press: not built for X11");
   return FALSE;
