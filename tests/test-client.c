@@ -891,6 +891,153 @@ test_threads (Fixture       *f,
     }
 }
 
+/* ------------------------------------------------------------------ hand-offs */
+
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean held;
+  gboolean release;
+} Holder;
+
+/* Holds the global default context, as any thread may, until released. */
+static gpointer
+holder_thread (gpointer data)
+{
+  Holder *h = data;
+
+  g_assert_true (g_main_context_acquire (NULL));
+  g_mutex_lock (&h->lock);
+  h->held = TRUE;
+  g_cond_broadcast (&h->cond);
+  while (!h->release)
+    g_cond_wait (&h->cond, &h->lock);
+  g_mutex_unlock (&h->lock);
+  g_main_context_release (NULL);
+  return NULL;
+}
+
+static void
+set_viscous (SteveClient   *client,
+             double         value,
+             GAsyncResult **result)
+{
+  SteveConfig update = { { 0 }, 0 };
+
+  steve_config_set (&update, STEVE_FIELD_VISCOUS, value);
+  steve_client_set_config_async (client, &update, NULL, steve_test_result_cb, result);
+}
+
+/* Two changes from the owner thread reach the device in the order they
+ * were made, also when the first one had to wait because another thread
+ * held the context: the last value wins. */
+static void
+test_handoff_order (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(SteveConfig) after_first = NULL;
+  g_autoptr(SteveConfig) after_second = NULL;
+  g_autoptr(GError) error = NULL;
+  Holder h = { 0 };
+  SteveConfig sim_config;
+  GThread *thread;
+
+  g_mutex_init (&h.lock);
+  g_cond_init (&h.cond);
+  thread = g_thread_new ("holder", holder_thread, &h);
+  g_mutex_lock (&h.lock);
+  while (!h.held)
+    g_cond_wait (&h.cond, &h.lock);
+  g_mutex_unlock (&h.lock);
+
+  set_viscous (f->client, 0.0310, &first);
+
+  g_mutex_lock (&h.lock);
+  h.release = TRUE;
+  g_cond_broadcast (&h.cond);
+  g_mutex_unlock (&h.lock);
+  g_thread_join (thread);
+
+  set_viscous (f->client, 0.0520, &second);
+
+  after_first = steve_client_set_config_finish (f->client, steve_test_wait_result (&first, 20), &error);
+  g_assert_no_error (error);
+  after_second = steve_client_set_config_finish (f->client, steve_test_wait_result (&second, 20), &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpfloat_with_epsilon (after_second->values[STEVE_FIELD_VISCOUS], 0.0520, 1e-9);
+  steve_sim_get_config (f->sim, &sim_config);
+  g_assert_cmpfloat_with_epsilon (sim_config.values[STEVE_FIELD_VISCOUS], 0.0520, 1e-9);
+  g_assert_cmpfloat_with_epsilon (steve_client_get_device_config (f->client)->values[STEVE_FIELD_VISCOUS],
+                                  0.0520, 1e-9);
+  g_mutex_clear (&h.lock);
+  g_cond_clear (&h.cond);
+}
+
+typedef struct
+{
+  SteveClient  *client;
+  GAsyncResult *result;
+} Connector;
+
+/* A thread without a context of its own: its default is the owner's. */
+static gpointer
+connector_thread (gpointer data)
+{
+  Connector *c = data;
+
+  steve_client_connect_async (c->client, NULL, steve_test_result_cb, &c->result);
+  return NULL;
+}
+
+typedef struct
+{
+  GThread *owner;
+  guint    foreign;
+} NotifyThreads;
+
+static void
+count_foreign_notify (GObject    *object,
+                      GParamSpec *pspec,
+                      gpointer    user_data)
+{
+  NotifyThreads *n = user_data;
+
+  if (g_thread_self () != n->owner)
+    n->foreign++;
+}
+
+/* A call made in a worker while the owner thread is not running its loop
+ * waits for the owner: the client's state never changes in the worker. */
+static void
+test_handoff_thread (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(SteveClient) client = steve_client_new ("127.0.0.1", steve_sim_get_http_port (f->sim), NULL);
+  g_autoptr(GError) error = NULL;
+  Connector c = { client, NULL };
+  NotifyThreads n = { g_thread_self (), 0 };
+
+  g_signal_connect (client, "notify::state", G_CALLBACK (count_foreign_notify), &n);
+  g_thread_join (g_thread_new ("connector", connector_thread, &c));
+
+  /* handed over, not run: nothing happened yet */
+  g_assert_cmpint (steve_client_get_state (client), ==, STEVE_CLIENT_DISCONNECTED);
+
+  g_assert_true (steve_client_connect_finish (client, steve_test_wait_result (&c.result, 20), &error));
+  g_assert_no_error (error);
+  g_clear_object (&c.result);
+  g_assert_cmpint (steve_client_get_state (client), ==, STEVE_CLIENT_CONNECTED);
+  g_assert_cmpuint (n.foreign, ==, 0);
+
+  steve_client_disconnect (client);
+  steve_test_sleep_ms (50);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -910,6 +1057,8 @@ main (int   argc,
   ADD ("/client/endpoints", test_endpoints);
   ADD ("/client/reconnect", test_reconnect);
   ADD ("/client/threads", test_threads);
+  ADD ("/client/handoff-order", test_handoff_order);
+  ADD ("/client/handoff-thread", test_handoff_thread);
 #undef ADD
   steve_test_add ("/client/documented", Fixture, GINT_TO_POINTER (STEVE_DIALECT_DOCUMENTED),
               fixture_setup, test_documented, fixture_teardown);

@@ -9,10 +9,16 @@
  * queue, the request in flight, the libsoup sessions, the properties and
  * the signals. The public `_async` functions may be called from any thread:
  * the GTask is created in the caller's thread-default context (so the
- * callback runs there), and the request is handed to the owner with
- * g_main_context_invoke(). The one other thing that crosses threads is
- * the e-stop's hold on the queue, an atomic counter (see Serialization);
- * there are no locks. Getters and properties are for the owner thread only.
+ * callback runs there), and the request is handed to the owner through
+ * the inbox: a FIFO under `inbox_lock`, drained at once when the caller is
+ * the owner thread and can hold the context, else by one idle source in
+ * the owner context. So hand-offs keep the order they were made in, and
+ * none ever runs in another thread (g_main_context_invoke() would run it
+ * in a worker without a thread-default context whenever nobody held the
+ * global one, and would overtake one it had deferred a moment before).
+ * The one other thing that crosses threads is the e-stop's hold on the
+ * queue, an atomic counter (see Serialization). Getters and properties
+ * are for the owner thread only.
  *
  * Serialization
  * -------------
@@ -113,7 +119,15 @@ struct _SteveClient
   guint             timeout_s;
 
   GMainContext     *context;
+  GThread          *owner_thread;
   SoupSession      *session;
+
+  /* Hand-offs to the owner thread (Handoff*), oldest first, and the idle
+   * source that drains them when the caller could not: any thread, under
+   * inbox_lock. */
+  GMutex            inbox_lock;
+  GQueue            inbox;
+  GSource          *inbox_source;
 
   SteveClientState  state;
   GError           *last_error;
@@ -175,6 +189,84 @@ clear_source (GSource **source)
       g_clear_pointer (source, g_source_unref);
     }
 }
+
+/* ------------------------------------------------------------------ hand-offs */
+
+typedef struct
+{
+  GSourceFunc    func;
+  gpointer       data;
+  GDestroyNotify destroy;
+} Handoff;
+
+/* Owner thread: runs every hand-off waiting, oldest first. */
+static void
+drain_inbox (SteveClient *self)
+{
+  for (;;)
+    {
+      Handoff *h;
+
+      g_mutex_lock (&self->inbox_lock);
+      h = g_queue_pop_head (&self->inbox);
+      g_mutex_unlock (&self->inbox_lock);
+      if (h == NULL)
+        return;
+
+      h->func (h->data);
+      if (h->destroy)
+        h->destroy (h->data);
+      g_free (h);
+    }
+}
+
+static gboolean
+inbox_dispatch (gpointer data)
+{
+  SteveClient *self = data;
+
+  g_mutex_lock (&self->inbox_lock);
+  g_clear_pointer (&self->inbox_source, g_source_unref);
+  g_mutex_unlock (&self->inbox_lock);
+  drain_inbox (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread: @func (@data) runs in the owner thread after every hand-off
+ * made before it; at once when the caller is the owner thread and holds,
+ * or can take, the owner context; else from an idle source there. */
+static void
+to_owner (SteveClient    *self,
+          GSourceFunc     func,
+          gpointer        data,
+          GDestroyNotify  destroy)
+{
+  Handoff *h = g_new (Handoff, 1);
+  gboolean now = FALSE, acquired = FALSE;
+
+  *h = (Handoff) { func, data, destroy };
+
+  if (g_thread_self () == self->owner_thread)
+    now = g_main_context_is_owner (self->context) || (acquired = g_main_context_acquire (self->context));
+
+  g_mutex_lock (&self->inbox_lock);
+  g_queue_push_tail (&self->inbox, h);
+  if (!now && self->inbox_source == NULL)
+    {
+      self->inbox_source = g_idle_source_new ();
+      g_source_set_priority (self->inbox_source, G_PRIORITY_HIGH);
+      g_source_set_static_name (self->inbox_source, "[steve] client hand-off");
+      g_source_set_callback (self->inbox_source, inbox_dispatch, g_object_ref (self), g_object_unref);
+      g_source_attach (self->inbox_source, self->context);
+    }
+  g_mutex_unlock (&self->inbox_lock);
+
+  if (now)
+    drain_inbox (self);
+  if (acquired)
+    g_main_context_release (self->context);
+}
+
 static void send_op (SteveClient *self, Op *op);
 static void enter_reconnecting (SteveClient *self, const GError *error);
 
@@ -987,7 +1079,7 @@ submit (SteveClient *self,
     g_ptr_array_add (op->tasks, task);
 
   /* Runs at once when called from the owner thread, else in it. */
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, submit_in_owner, op, NULL);
+  to_owner (self, submit_in_owner, op, NULL);
 }
 
 static GTask *
@@ -1086,7 +1178,7 @@ steve_client_connect_async (SteveClient         *self,
   g_return_if_fail (STEVE_IS_CLIENT (self));
 
   task = new_task (self, cancellable, callback, user_data, steve_client_connect_async);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, connect_in_owner, task, NULL);
+  to_owner (self, connect_in_owner, task, NULL);
 }
 
 gboolean
@@ -1130,8 +1222,7 @@ steve_client_disconnect (SteveClient *self)
 {
   g_return_if_fail (STEVE_IS_CLIENT (self));
 
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, disconnect_in_owner,
-                              g_object_ref (self), g_object_unref);
+  to_owner (self, disconnect_in_owner, g_object_ref (self), g_object_unref);
 }
 
 /* ------------------------------------------------------------------ endpoints */
@@ -1532,8 +1623,7 @@ estop_thread (GTask        *task,
 
   /* the device has answered (or cannot be reached): the queue may go on */
   if (g_atomic_int_dec_and_test (&self->estops_pending))
-    g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, resume_after_estop,
-                                g_object_ref (self), g_object_unref);
+    to_owner (self, resume_after_estop, g_object_ref (self), g_object_unref);
 
   if (error)
     g_task_return_error (task, error);
@@ -1610,8 +1700,7 @@ steve_client_estop_async (SteveClient         *self,
   g_task_set_priority (task, G_PRIORITY_HIGH);
   g_task_run_in_thread (task, estop_thread);
 
-  g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, drop_config_updates,
-                              g_object_ref (self), g_object_unref);
+  to_owner (self, drop_config_updates, g_object_ref (self), g_object_unref);
 }
 
 gboolean
@@ -1744,6 +1833,7 @@ steve_client_constructed (GObject *object)
   G_OBJECT_CLASS (steve_client_parent_class)->constructed (object);
 
   self->context = g_main_context_ref_thread_default ();
+  self->owner_thread = g_thread_self ();
   self->session = soup_session_new_with_options ("timeout", self->timeout_s,
                                                  "idle-timeout", 1,
                                                  "max-conns-per-host", 1,
@@ -1759,6 +1849,7 @@ steve_client_dispose (GObject *object)
   /* Ops hold a reference: nothing can be queued or in flight here. */
   g_assert (self->in_flight == NULL);
   g_assert (g_queue_is_empty (&self->queue));
+  g_assert (g_queue_is_empty (&self->inbox));
 
   clear_source (&self->reconnect_source);
   clear_source (&self->retry_source);
@@ -1778,6 +1869,7 @@ steve_client_finalize (GObject *object)
   g_free (self->api_key);
   g_clear_error (&self->last_error);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->inbox_lock);
 
   G_OBJECT_CLASS (steve_client_parent_class)->finalize (object);
 }
@@ -1917,4 +2009,6 @@ steve_client_init (SteveClient *self)
   self->timeout_s = DEFAULT_TIMEOUT_S;
   self->backoff_ms = BACKOFF_MIN_MS;
   g_queue_init (&self->queue);
+  g_queue_init (&self->inbox);
+  g_mutex_init (&self->inbox_lock);
 }

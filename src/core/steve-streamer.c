@@ -18,8 +18,9 @@
  *    #SteveStreamer::samples signal. If the owner stalls, ui_buffer keeps
  *    the newest ui_limit samples and counts what it drops;
  *  - owner → worker: the wanted interval, under `lock`;
- *  - worker → owner: "make sure the device streams" requests, through
- *    g_main_context_invoke() (the client lives in the owner thread).
+ *  - worker → owner: "make sure the device streams" requests, as an idle
+ *    source attached to the owner context (the client lives in the owner
+ *    thread; g_main_context_invoke() could run it in the worker).
  */
 #define G_LOG_DOMAIN "steve-streamer"
 
@@ -320,8 +321,14 @@ request_ensure_streaming (SteveStreamer *self)
   g_mutex_unlock (&self->lock);
 
   if (ask && self->client != NULL)
-    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, ensure_streaming_cb,
-                                g_object_ref (self), g_object_unref);
+    {
+      g_autoptr(GSource) source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (source, "[steve] ensure streaming");
+      g_source_set_callback (source, ensure_streaming_cb, g_object_ref (self), g_object_unref);
+      g_source_attach (source, self->context);
+    }
 }
 
 /* A reboot moves the device's boot instant (in host time) by at least the
