@@ -968,6 +968,8 @@ test_handoff_order (Fixture       *f,
   after_second = steve_client_set_config_finish (f->client, steve_test_wait_result (&second, 20), &error);
   g_assert_no_error (error);
 
+  /* two requests, in order: the first was not merged into the second */
+  g_assert_cmpfloat_with_epsilon (after_first->values[STEVE_FIELD_VISCOUS], 0.0310, 1e-9);
   g_assert_cmpfloat_with_epsilon (after_second->values[STEVE_FIELD_VISCOUS], 0.0520, 1e-9);
   steve_sim_get_config (f->sim, &sim_config);
   g_assert_cmpfloat_with_epsilon (sim_config.values[STEVE_FIELD_VISCOUS], 0.0520, 1e-9);
