@@ -197,7 +197,9 @@ steve_gui_press_key (GtkWindow  *window,
       return FALSE;
     }
 
-  focus = g_strdup_printf ("%s windowfocus --sync %lu", xdotool, (gulong) gdk_x11_surface_get_xid (surface));
+  /* no --sync, which waits inside xdotool with no bound of ours: the wait
+   * is here, bounded, until GTK has seen the focus arrive */
+  focus = g_strdup_printf ("%s windowfocus %lu", xdotool, (gulong) gdk_x11_surface_get_xid (surface));
   for (guint attempt = 0; !gtk_window_is_active (window); attempt++)
     {
       if (attempt == 3)
@@ -205,9 +207,10 @@ steve_gui_press_key (GtkWindow  *window,
           g_test_message ("no key press: the window did not get the focus");
           return FALSE;
         }
+      g_test_message ("focusing X window 0x%lx (attempt %u)", (gulong) gdk_x11_surface_get_xid (surface), attempt + 1);
       if (!run_key_command (focus))
         return FALSE;
-      steve_test_wait_for (window_is_active, window, 2000);
+      steve_test_wait_for (window_is_active, window, 5000);
     }
 
   press = g_strdup_printf ("%s key --clearmodifiers %s", xdotool, key);
