@@ -154,14 +154,16 @@ window_is_active (gpointer window)
   return gtk_window_is_active (GTK_WINDOW (window));
 }
 
-/* Runs @command; FALSE, with a test message, when it could not or failed. */
+/* Runs @command, its output to @out if not %NULL; FALSE, with a test
+ * message, when it could not or failed. */
 static gboolean
-run_key_command (const char *command)
+run_key_command (const char  *command,
+                 char       **out)
 {
   g_autoptr(GError) error = NULL;
   int status = 0;
 
-  if (g_spawn_command_line_sync (command, NULL, NULL, &status, &error) &&
+  if (g_spawn_command_line_sync (command, out, NULL, &status, &error) &&
       g_spawn_check_wait_status (status, &error))
     return TRUE;
 
@@ -189,7 +191,9 @@ steve_gui_press_key (GtkWindow  *window,
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
   g_autofree char *xdotool = g_find_program_in_path ("xdotool");
   g_autofree char *focus = NULL;
+  g_autofree char *ask = NULL;
   g_autofree char *press = NULL;
+  Window xid;
 
   if (xdotool == NULL || surface == NULL || !GDK_IS_X11_SURFACE (surface))
     {
@@ -197,24 +201,33 @@ steve_gui_press_key (GtkWindow  *window,
       return FALSE;
     }
 
-  /* no --sync, which waits inside xdotool with no bound of ours: the wait
-   * is here, bounded, until GTK has seen the focus arrive */
-  focus = g_strdup_printf ("%s windowfocus %lu", xdotool, (gulong) gdk_x11_surface_get_xid (surface));
-  for (guint attempt = 0; !gtk_window_is_active (window); attempt++)
+  /* Always focus, and check the X server's focus as well as GTK's view:
+   * a window another test shows on the same display takes the focus, and
+   * GTK here may not have heard of it yet. No --sync, which waits inside
+   * xdotool with no bound of ours: the waits are here, bounded. */
+  xid = gdk_x11_surface_get_xid (surface);
+  focus = g_strdup_printf ("%s windowfocus %lu", xdotool, (gulong) xid);
+  ask = g_strdup_printf ("%s getwindowfocus", xdotool);
+  for (guint attempt = 0; ; attempt++)
     {
+      g_autofree char *focused = NULL;
+
       if (attempt == 3)
         {
           g_test_message ("no key press: the window did not get the focus");
           return FALSE;
         }
-      g_test_message ("focusing X window 0x%lx (attempt %u)", (gulong) gdk_x11_surface_get_xid (surface), attempt + 1);
-      if (!run_key_command (focus))
+      g_test_message ("focusing X window 0x%lx (attempt %u)", (gulong) xid, attempt + 1);
+      if (!run_key_command (focus, NULL))
         return FALSE;
-      steve_test_wait_for (window_is_active, window, 5000);
+      if (steve_test_wait_for (window_is_active, window, 5000) &&
+          run_key_command (ask, &focused) &&
+          g_ascii_strtoull (focused, NULL, 10) == (guint64) xid)
+        break;
     }
 
   press = g_strdup_printf ("%s key --clearmodifiers %s", xdotool, key);
-  return run_key_command (press);
+  return run_key_command (press, NULL);
 #else
   g_test_message ("no key press: not built for X11");
   return FALSE;
