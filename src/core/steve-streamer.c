@@ -18,9 +18,9 @@
  *    #SteveStreamer::samples signal. If the owner stalls, ui_buffer keeps
  *    the newest ui_limit samples and counts what it drops;
  *  - owner → worker: the wanted interval, under `lock`;
- *  - worker → owner: "make sure the device streams" requests, as an idle
- *    source attached to the owner context (the client lives in the owner
- *    thread; g_main_context_invoke() could run it in the worker).
+ *  - worker → owner: "make sure the device streams" requests, a flag
+ *    under `lock` that the same idle source picks up (the client lives in
+ *    the owner thread; g_main_context_invoke() could run it in the worker).
  */
 #define G_LOG_DOMAIN "steve-streamer"
 
@@ -117,6 +117,7 @@ struct _SteveStreamer
   gboolean            worker_running;
   gboolean            kick;             /* the device streams again: connect now */
   gint64              last_ensure_us;
+  gboolean            ensure_wanted;    /* the worker cannot reach the stream port */
 
   /* raw sinks, under sink_lock (held while they run) */
   GMutex              sink_lock;
@@ -155,6 +156,8 @@ static guint signals[N_SIGNALS];
 
 /* ------------------------------------------------------------------ owner side */
 
+static void ensure_streaming (SteveStreamer *self);
+
 static gboolean
 ui_dispatch (gpointer data)
 {
@@ -163,6 +166,7 @@ ui_dispatch (gpointer data)
   g_autoptr(GArray) events = NULL;
   SteveStreamerState state;
   SteveStreamerStats stats;
+  gboolean ensure;
 
   g_mutex_lock (&self->lock);
   batch = g_steal_pointer (&self->ui_buffer);
@@ -171,6 +175,8 @@ ui_dispatch (gpointer data)
   self->ui_events = g_array_new (FALSE, FALSE, sizeof (SteveStreamEvent));
   state = self->state;
   stats = self->stats;
+  ensure = self->ensure_wanted;
+  self->ensure_wanted = FALSE;
   g_clear_pointer (&self->ui_source, g_source_unref);
   g_mutex_unlock (&self->lock);
 
@@ -199,6 +205,9 @@ ui_dispatch (gpointer data)
   self->notified_stats = stats;
 
   g_object_thaw_notify (G_OBJECT (self));
+
+  if (ensure)
+    ensure_streaming (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -268,17 +277,13 @@ stream_state_cb (GObject      *source,
 }
 
 /* Owner thread: the worker cannot reach the stream port. */
-static gboolean
-ensure_streaming_cb (gpointer data)
+static void
+ensure_streaming (SteveStreamer *self)
 {
-  SteveStreamer *self = data;
-
   if (self->client != NULL && self->cancellable != NULL &&
       !g_cancellable_is_cancelled (self->cancellable) &&
       steve_client_get_state (self->client) == STEVE_CLIENT_CONNECTED)
     steve_client_get_stream_async (self->client, NULL, stream_state_cb, g_object_ref (self));
-
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -310,25 +315,15 @@ static void
 request_ensure_streaming (SteveStreamer *self)
 {
   gint64 now = g_get_monotonic_time ();
-  gboolean ask = FALSE;
 
   g_mutex_lock (&self->lock);
   if (now - self->last_ensure_us > G_USEC_PER_SEC)
     {
       self->last_ensure_us = now;
-      ask = TRUE;
+      self->ensure_wanted = TRUE;
+      schedule_ui_locked (self);
     }
   g_mutex_unlock (&self->lock);
-
-  if (ask && self->client != NULL)
-    {
-      g_autoptr(GSource) source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_static_name (source, "[steve] ensure streaming");
-      g_source_set_callback (source, ensure_streaming_cb, g_object_ref (self), g_object_unref);
-      g_source_attach (source, self->context);
-    }
 }
 
 /* A reboot moves the device's boot instant (in host time) by at least the
