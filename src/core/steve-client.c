@@ -192,9 +192,11 @@ clear_source (GSource **source)
 
 /* ------------------------------------------------------------------ hand-offs */
 
+typedef void (*OwnerFunc) (gpointer data);
+
 typedef struct
 {
-  GSourceFunc    func;
+  OwnerFunc      func;
   gpointer       data;
   GDestroyNotify destroy;
 } Handoff;
@@ -237,7 +239,7 @@ inbox_dispatch (gpointer data)
  * or can take, the owner context; else from an idle source there. */
 static void
 to_owner (SteveClient    *self,
-          GSourceFunc     func,
+          OwnerFunc       func,
           gpointer        data,
           GDestroyNotify  destroy)
 {
@@ -1014,7 +1016,7 @@ pump (SteveClient *self)
 }
 
 /* Runs in the owner thread: takes @op into the queue. */
-static gboolean
+static void
 submit_in_owner (gpointer data)
 {
   Op *op = data;
@@ -1025,12 +1027,12 @@ submit_in_owner (gpointer data)
     case STEVE_CLIENT_DISCONNECTED:
       op_fail_literal (op, STEVE_ERROR, STEVE_ERROR_CONNECTION, _("Not connected to a device."));
       op_free (op);
-      return G_SOURCE_REMOVE;
+      return;
 
     case STEVE_CLIENT_AUTH_FAILED:
       op_fail (op, self->last_error);
       op_free (op);
-      return G_SOURCE_REMOVE;
+      return;
 
     case STEVE_CLIENT_RECONNECTING:
       if (!op->idempotent)
@@ -1040,7 +1042,7 @@ submit_in_owner (gpointer data)
                                                  self->host, self->port);
           op_fail (op, error);
           op_free (op);
-          return G_SOURCE_REMOVE;
+          return;
         }
       break;
 
@@ -1061,13 +1063,12 @@ submit_in_owner (gpointer data)
           g_ptr_array_extend_and_steal (tail->tasks, g_steal_pointer (&op->tasks));
           op->tasks = g_ptr_array_new_with_free_func (g_object_unref);
           op_free (op);
-          return G_SOURCE_REMOVE;
+          return;
         }
     }
 
   g_queue_push_tail (&self->queue, op);
   pump (self);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1127,7 +1128,7 @@ fail_now (SteveClient         *self,
 
 /* ------------------------------------------------------------------ connect */
 
-static gboolean
+static void
 connect_in_owner (gpointer data)
 {
   GTask *task = data;
@@ -1138,14 +1139,14 @@ connect_in_owner (gpointer data)
     {
       g_task_return_new_error (task, STEVE_ERROR, STEVE_ERROR_BUSY, _("Already connecting."));
       g_object_unref (task);
-      return G_SOURCE_REMOVE;
+      return;
     }
 
   if (self->state == STEVE_CLIENT_CONNECTED)
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
-      return G_SOURCE_REMOVE;
+      return;
     }
 
   clear_source (&self->reconnect_source);
@@ -1158,7 +1159,6 @@ connect_in_owner (gpointer data)
     send_op (self, probe);
   else
     g_queue_push_head (&self->queue, probe);
-  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1190,7 +1190,7 @@ steve_client_connect_finish (SteveClient   *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static gboolean
+static void
 disconnect_in_owner (gpointer data)
 {
   SteveClient *self = data;
@@ -1208,7 +1208,6 @@ disconnect_in_owner (gpointer data)
       self->in_flight = NULL;
     }
   set_state (self, STEVE_CLIENT_DISCONNECTED);
-  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1594,11 +1593,10 @@ estop_exchange (EstopData     *d,
 }
 
 /* Owner thread: the queue was held while an e-stop was delivered. */
-static gboolean
+static void
 resume_after_estop (gpointer data)
 {
   pump (STEVE_CLIENT (data));
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1631,7 +1629,7 @@ estop_thread (GTask        *task,
     g_task_return_boolean (task, TRUE);
 }
 
-static gboolean
+static void
 drop_config_updates (gpointer data)
 {
   SteveClient *self = data;
@@ -1651,8 +1649,6 @@ drop_config_updates (gpointer data)
         }
       l = next;
     }
-
-  return G_SOURCE_REMOVE;
 }
 
 /**
