@@ -453,7 +453,10 @@ test_export_roundtrip (void)
   samples = steve_recording_get_samples (recording, &n_samples);
   g_test_message ("%u samples in %.3f s", n_samples, (t_stop - t_start) / 1e6);
   g_assert_cmpuint (n_samples, >=, (guint) (0.9 * (t_stop - t_start) / 1000.0 / INTERVAL_MS));
-  g_assert_cmpuint (n_samples, <=, (guint) ((t_stop - t_start) / 1000 / INTERVAL_MS) + 5);
+  /* Samples the device sent just before the start can still be in the
+   * socket or the worker's buffer when recording begins, and are recorded:
+   * a few at full speed, more when everything runs slower (valgrind). */
+  g_assert_cmpuint (n_samples, <=, (guint) ((t_stop - t_start) / 1000 / INTERVAL_MS) + 5 * steve_test_timeout_scale ());
   for (guint i = 1; i < n_samples; i++)
     {
       g_assert_cmpuint (samples[i].timestamp_ms - samples[i - 1].timestamp_ms, ==, INTERVAL_MS);
