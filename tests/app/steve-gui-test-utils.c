@@ -154,6 +154,34 @@ window_is_active (gpointer window)
   return gtk_window_is_active (GTK_WINDOW (window));
 }
 
+typedef struct
+{
+  guint           keyval;
+  guint           presses;
+  GdkModifierType state;   /* the last press's modifiers */
+} KeyWatch;
+
+static gboolean
+key_seen (GtkEventControllerKey *controller,
+          guint                  keyval,
+          guint                  keycode,
+          GdkModifierType        state,
+          KeyWatch              *seen)
+{
+  if (keyval == seen->keyval)
+    {
+      seen->presses++;
+      seen->state = state;
+    }
+  return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
+key_arrived (gpointer data)
+{
+  return ((KeyWatch *) data)->presses > 0;
+}
+
 /* Runs @command, its output to @out if not %NULL; FALSE, with a test
  * message, when it could not or failed. */
 static gboolean
@@ -179,9 +207,12 @@ run_key_command (const char  *command,
  *
  * Presses @key as a user does, through the X server: gives @window the
  * keyboard focus (by its own X window, so no other window that shares its
- * title can take the key), waits until GTK sees it active, then sends the
- * key with xdotool. Returns %FALSE, with a test message saying why, when
- * that cannot be done here (no xdotool, not X11, the focus never came).
+ * title can take the key), waits until GTK and the X server both see it
+ * focused, sends the key with xdotool, and waits until the press reaches
+ * @window. A window another test shows on the same display can take the
+ * focus or the key in between: then it tries again (3 attempts). Returns
+ * %FALSE, with a test message saying why, when that cannot be done here
+ * (no xdotool, not X11) or no press arrived.
  */
 gboolean
 steve_gui_press_key (GtkWindow  *window,
@@ -193,6 +224,9 @@ steve_gui_press_key (GtkWindow  *window,
   g_autofree char *focus = NULL;
   g_autofree char *ask = NULL;
   g_autofree char *press = NULL;
+  GtkEventController *watch;
+  KeyWatch seen = { gdk_keyval_from_name (key), 0, 0 };
+  gboolean arrived = FALSE;
   Window xid;
 
   if (xdotool == NULL || surface == NULL || !GDK_IS_X11_SURFACE (surface))
@@ -202,32 +236,42 @@ steve_gui_press_key (GtkWindow  *window,
     }
 
   /* Always focus, and check the X server's focus as well as GTK's view:
-   * a window another test shows on the same display takes the focus, and
-   * GTK here may not have heard of it yet. No --sync, which waits inside
-   * xdotool with no bound of ours: the waits are here, bounded. */
+   * GTK here may not yet have heard that another window took it. No
+   * --sync, which waits inside xdotool with no bound of ours: the waits
+   * are here, bounded. */
   xid = gdk_x11_surface_get_xid (surface);
   focus = g_strdup_printf ("%s windowfocus %lu", xdotool, (gulong) xid);
   ask = g_strdup_printf ("%s getwindowfocus", xdotool);
-  for (guint attempt = 0; ; attempt++)
+  press = g_strdup_printf ("%s key --clearmodifiers %s", xdotool, key);
+
+  /* the presses that reach the window, before any of its own handlers */
+  watch = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (watch, GTK_PHASE_CAPTURE);
+  g_signal_connect (watch, "key-pressed", G_CALLBACK (key_seen), &seen);
+  gtk_widget_add_controller (GTK_WIDGET (window), watch);
+
+  for (guint attempt = 1; attempt <= 3 && !arrived; attempt++)
     {
       g_autofree char *focused = NULL;
 
-      if (attempt == 3)
-        {
-          g_test_message ("no key press: the window did not get the focus");
-          return FALSE;
-        }
-      g_test_message ("focusing X window 0x%lx (attempt %u)", (gulong) xid, attempt + 1);
+      g_test_message ("focusing X window 0x%lx (attempt %u)", (gulong) xid, attempt);
       if (!run_key_command (focus, NULL))
-        return FALSE;
-      if (steve_test_wait_for (window_is_active, window, 5000) &&
-          run_key_command (ask, &focused) &&
-          g_ascii_strtoull (focused, NULL, 10) == (guint64) xid)
         break;
+      if (!steve_test_wait_for (window_is_active, window, 5000) ||
+          !run_key_command (ask, &focused) ||
+          g_ascii_strtoull (focused, NULL, 10) != (guint64) xid)
+        continue;
+      if (!run_key_command (press, NULL))
+        break;
+      arrived = steve_test_wait_for (key_arrived, &seen, 2000);
     }
 
-  press = g_strdup_printf ("%s key --clearmodifiers %s", xdotool, key);
-  return run_key_command (press, NULL);
+  gtk_widget_remove_controller (GTK_WIDGET (window), watch);
+  if (arrived)
+    g_test_message ("%s reached the window, modifiers 0x%x", key, (guint) seen.state);
+  else
+    g_test_message ("no key press: %s never reached the window", key);
+  return arrived;
 #else
   g_test_message ("no key press: not built for X11");
   return FALSE;
