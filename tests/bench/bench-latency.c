@@ -34,15 +34,13 @@ typedef struct
 {
   SteveHistory  *history;
   GArray        *pending;     /* Pending: samples not drawn yet */
-  gint64         frame_start; /* the current frame began (before-paint) */
-  gint64         frame_cut;   /* its update phase began: what it draws */
-  GArray        *frames;      /* gint64: the start of every frame, in order */
+  GArray        *frames;      /* gint64: every frame's start (before-paint), in order */
+  gint64         frame_cut;   /* the last frame's update phase began: what it draws */
   GArray        *total;       /* ms, receipt → painted */
   GArray        *to_frame;    /* ms, receipt → its frame begins */
   GArray        *handoff;     /* ms, receipt → in the history */
   GArray        *paint;       /* ms, its frame begins → painted */
   GArray        *late;        /* frames begun after receipt, up to the one that drew it */
-  GArray        *interval;    /* ms, one frame's start to the next */
 } Bench;
 
 static void
@@ -74,11 +72,9 @@ static void
 before_paint (GdkFrameClock *clock,
               Bench         *b)
 {
-  b->frame_start = g_get_monotonic_time ();
-  if (b->frames->len > 0)
-    add_ms (b->interval, b->frame_start - g_array_index (b->frames, gint64, b->frames->len - 1));
-  g_array_append_val (b->frames, b->frame_start);
+  gint64 now = g_get_monotonic_time ();
 
+  g_array_append_val (b->frames, now);
 }
 
 static void
@@ -105,7 +101,12 @@ after_paint (GdkFrameClock *clock,
              Bench         *b)
 {
   gint64 now = g_get_monotonic_time ();
+  gint64 frame_start;
   guint kept = 0;
+
+  if (b->frames->len == 0)   /* connected in the middle of a frame */
+    return;
+  frame_start = g_array_index (b->frames, gint64, b->frames->len - 1);
 
   for (guint i = 0; i < b->pending->len; i++)
     {
@@ -120,9 +121,9 @@ after_paint (GdkFrameClock *clock,
       late = frames_late (b, p.received);
       g_array_append_val (b->late, late);
       add_ms (b->total, now - p.received);
-      add_ms (b->to_frame, b->frame_start - p.received);
+      add_ms (b->to_frame, frame_start - p.received);
       add_ms (b->handoff, p.appended - p.received);
-      add_ms (b->paint, now - b->frame_start);
+      add_ms (b->paint, now - frame_start);
     }
   g_array_set_size (b->pending, kept);
 }
@@ -170,6 +171,7 @@ main (int   argc,
   Bench b = { 0 };
   gboolean ok = FALSE;
   gint64 end;
+  guint first_frame;
 
   if (argc > 2 || (argc == 2 && (seconds = g_ascii_strtod (argv[1], NULL)) <= 0))
     {
@@ -199,7 +201,6 @@ main (int   argc,
   b.paint = g_array_new (FALSE, FALSE, sizeof (double));
   b.frames = g_array_new (FALSE, FALSE, sizeof (gint64));
   b.late = g_array_new (FALSE, FALSE, sizeof (double));
-  b.interval = g_array_new (FALSE, FALSE, sizeof (double));
 
   window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
@@ -228,7 +229,7 @@ main (int   argc,
   g_array_set_size (b.handoff, 0);
   g_array_set_size (b.paint, 0);
   g_array_set_size (b.late, 0);
-  g_array_set_size (b.interval, 0);
+  first_frame = b.frames->len;
   end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
   while (g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
@@ -242,6 +243,7 @@ main (int   argc,
   {
     double med, p99, max, f_med, f_p99, f_max, h_med, h_p99, h_max, p_med, p_p99, p_max;
     double l_med, l_p99, l_max, i_med, i_p99, i_max;
+    g_autoptr(GArray) interval = g_array_new (FALSE, FALSE, sizeof (double));
     guint in_next = 0;
 
     for (guint i = 0; i < b.late->len; i++)
@@ -251,7 +253,9 @@ main (int   argc,
     percentiles (b.handoff, &h_med, &h_p99, &h_max);
     percentiles (b.paint, &p_med, &p_p99, &p_max);
     percentiles (b.late, &l_med, &l_p99, &l_max);
-    percentiles (b.interval, &i_med, &i_p99, &i_max);
+    for (guint i = first_frame + 1; i < b.frames->len; i++)
+      add_ms (interval, g_array_index (b.frames, gint64, i) - g_array_index (b.frames, gint64, i - 1));
+    percentiles (interval, &i_med, &i_p99, &i_max);
 
     g_print ("sample arrival → drawn (%u samples over %.0f s, 100 Hz, chart 1280×800 under Xvfb)\n",
              b.total->len, seconds);
@@ -282,6 +286,5 @@ main (int   argc,
   g_array_unref (b.paint);
   g_array_unref (b.frames);
   g_array_unref (b.late);
-  g_array_unref (b.interval);
   return EXIT_SUCCESS;
 }
