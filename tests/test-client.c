@@ -437,6 +437,111 @@ test_estop_overtakes (Fixture       *f,
   g_assert_cmphex (steve_sim_get_axis_error (f->sim), ==, 0x4000);
 }
 
+/* Tasks that hold threads of GLib's shared task pool until released. */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean released;
+  guint    started;
+  guint    finished;
+} PoolHog;
+
+static void
+hog_thread (GTask        *task,
+            gpointer      source,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  PoolHog *hog = task_data;
+
+  g_mutex_lock (&hog->lock);
+  hog->started++;
+  while (!hog->released)
+    g_cond_wait (&hog->cond, &hog->lock);
+  g_mutex_unlock (&hog->lock);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+hog_done (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  PoolHog *hog = user_data;
+
+  g_assert_true (g_task_propagate_boolean (G_TASK (result), NULL));
+  hog->finished++;
+}
+
+static gboolean
+hog_started (gpointer data)
+{
+  PoolHog *hog = data;
+  guint started;
+
+  g_mutex_lock (&hog->lock);
+  started = hog->started;
+  g_mutex_unlock (&hog->lock);
+  return started > 0;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
+hog_finished (gpointer data)
+{
+  return ((PoolHog *) data)->finished == 64;
+}
+
+/* Other work can hold every thread of GLib's shared task pool for a
+ * while (icon loading, file I/O, a library's own tasks): the e-stop must
+ * not wait for one of them. */
+static void
+test_estop_pool_busy (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) start = NULL;
+  PoolHog hog = { 0 };
+  gboolean done = FALSE;
+
+  g_mutex_init (&hog.lock);
+  g_cond_init (&hog.cond);
+
+  steve_client_control_async (f->client, STEVE_CONTROL_START, -1, NULL, steve_test_result_cb, &start);
+  g_assert_true (steve_client_control_finish (f->client, steve_test_wait_result (&start, 20), NULL, NULL));
+
+  for (guint i = 0; i < 64; i++)
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, NULL, hog_done, &hog);
+
+      g_task_set_task_data (task, &hog, NULL);
+      g_task_run_in_thread (task, hog_thread);
+    }
+  g_assert_true (steve_test_wait_for (hog_started, &hog, 2000));
+
+  steve_client_estop_async (f->client, NULL, estop_cb, &done);
+
+  /* the device latches it while the pool is still held */
+  if (!steve_test_wait_for (valve_in_error, f->sim, 3000))
+    g_test_message ("the e-stop %s", done ? "was answered" : "has not been answered");
+  g_assert_true (valve_in_error (f->sim));
+  g_assert_cmphex (steve_sim_get_axis_error (f->sim), ==, 0x4000);
+  g_assert_true (steve_test_wait_for (flag_set, &done, 2000));
+
+  g_mutex_lock (&hog.lock);
+  hog.released = TRUE;
+  g_cond_broadcast (&hog.cond);
+  g_mutex_unlock (&hog.lock);
+  g_assert_true (steve_test_wait_for (hog_finished, &hog, 20000));
+  g_mutex_clear (&hog.lock);
+  g_cond_clear (&hog.cond);
+}
+
 static gboolean
 status_requested (gpointer data)
 {
@@ -1055,6 +1160,7 @@ main (int   argc,
   ADD ("/client/5xx", test_5xx);
   ADD ("/client/estop-overtakes", test_estop_overtakes);
   ADD ("/client/estop-holds-queue", test_estop_holds_queue);
+  ADD ("/client/estop-pool-busy", test_estop_pool_busy);
   ADD ("/client/validation", test_validation);
   ADD ("/client/endpoints", test_endpoints);
   ADD ("/client/reconnect", test_reconnect);

@@ -847,8 +847,12 @@ estop_action (GtkWidget  *widget,
   SteveWindow *self = STEVE_WINDOW (widget);
 
   if (self->client == NULL)
-    return;
+    {
+      g_debug ("e-stop: no device connected");
+      return;
+    }
 
+  g_debug ("e-stop: requested");
   steve_client_estop_async (self->client, NULL, estop_done, g_object_ref (self));
   /* after the e-stop: the client sends one request at a time, so the
    * e-stop is out before the sweep's restore of the settings */

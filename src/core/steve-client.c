@@ -27,8 +27,10 @@
  * still-queued config update is merged into it field by field, latest value
  * winning, so a slider at 120 events/s costs at most one request in flight
  * plus one pending, and the last value is always applied. The emergency
- * stop never queues: a worker thread sends it at once on a connection of
- * its own, without waiting for this thread's main loop. Until the device
+ * stop never queues: a thread started for it alone (not one from GLib's
+ * shared task pool, where it could wait behind other work) sends it at
+ * once on a connection of its own, without waiting for this thread's main
+ * loop. Until the device
  * has answered it the queue sends nothing (an atomic counter, raised by
  * the caller and lowered by that worker, which then resumes the queue in
  * this thread), so only a request already in flight can arrive first.
@@ -1494,9 +1496,10 @@ steve_client_stream_finish (SteveClient   *self,
 /* ------------------------------------------------------------------ emergency stop */
 
 /* The e-stop does not go through libsoup or the owner's main loop: a
- * worker thread opens its own TCP connection and writes the request with
- * blocking I/O. So it leaves at once even when the owner thread is busy,
- * and it never waits behind anything queued. */
+ * thread of its own opens its own TCP connection and writes the request
+ * with blocking I/O. So it leaves at once even when the owner thread is
+ * busy, and it never waits behind anything queued, here or in GLib's
+ * shared task pool (whose threads other work can hold for seconds). */
 
 typedef struct
 {
@@ -1599,15 +1602,19 @@ resume_after_estop (gpointer data)
   pump (STEVE_CLIENT (data));
 }
 
-static void
-estop_thread (GTask        *task,
-              gpointer      source,
-              gpointer      task_data,
-              GCancellable *cancellable)
+/* The e-stop's own thread; owns a reference to @data, its GTask. */
+static gpointer
+estop_thread (gpointer data)
 {
-  SteveClient *self = source;
-  EstopData *d = task_data;
-  GError *error = estop_exchange (d, cancellable);
+  g_autoptr(GTask) task = data;
+  SteveClient *self = g_task_get_source_object (task);
+  EstopData *d = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  gint64 start = g_get_monotonic_time ();
+  GError *error;
+
+  g_debug ("e-stop: sending to %s:%u", d->host, d->port);
+  error = estop_exchange (d, cancellable);
 
   /* up to two immediate retries when the failure says nothing about the
    * request (lost connection, timeout, a 5xx): latching the estop twice
@@ -1619,6 +1626,11 @@ estop_thread (GTask        *task,
       error = estop_exchange (d, cancellable);
     }
 
+  if (error)
+    g_debug ("e-stop: failed after %.1f ms: %s", (g_get_monotonic_time () - start) / 1000.0, error->message);
+  else
+    g_debug ("e-stop: the device answered after %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
+
   /* the device has answered (or cannot be reached): the queue may go on */
   if (g_atomic_int_dec_and_test (&self->estops_pending))
     to_owner (self, resume_after_estop, g_object_ref (self), g_object_unref);
@@ -1627,6 +1639,16 @@ estop_thread (GTask        *task,
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
+  return NULL;
+}
+
+static void
+estop_pool_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  estop_thread (g_object_ref (task));
 }
 
 static void
@@ -1654,8 +1676,8 @@ drop_config_updates (gpointer data)
 /**
  * steve_client_estop_async:
  *
- * Sends the ODrive emergency stop at once, from a worker thread on a
- * connection of its own: ahead of anything queued, while another request
+ * Sends the ODrive emergency stop at once, from a thread started for it
+ * on a connection of its own: ahead of anything queued, while another request
  * is in flight, and even while the owner thread is busy. Config updates
  * still waiting are dropped, and the queue sends nothing more until the
  * device has answered the e-stop (or it has failed), so a request queued
@@ -1670,6 +1692,8 @@ steve_client_estop_async (SteveClient         *self,
                           gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *body = steve_build_odrive_request (STEVE_ODRIVE_ACTION_ESTOP, 0, NULL);
   EstopData *d;
 
@@ -1694,7 +1718,16 @@ steve_client_estop_async (SteveClient         *self,
   g_task_set_task_data (task, d, (GDestroyNotify) estop_data_free);
   g_task_set_name (task, "[steve] emergency stop");
   g_task_set_priority (task, G_PRIORITY_HIGH);
-  g_task_run_in_thread (task, estop_thread);
+
+  thread = g_thread_try_new ("steve-estop", estop_thread, g_object_ref (task), &error);
+  if (thread == NULL)
+    {
+      /* no thread to be had (the process is at its limit): the task pool
+       * is the only way left */
+      g_warning ("The emergency stop goes through the shared task pool: %s", error->message);
+      g_task_run_in_thread (task, estop_pool_thread);
+      g_object_unref (task);   /* the reference the thread did not take */
+    }
 
   to_owner (self, drop_config_updates, g_object_ref (self), g_object_unref);
 }
