@@ -159,6 +159,7 @@ typedef struct
   guint           keyval;
   guint           presses;
   GdkModifierType state;   /* the last press's modifiers */
+  gint64          first_us; /* when the first press arrived (monotonic) */
 } KeyWatch;
 
 static gboolean
@@ -170,6 +171,8 @@ key_seen (GtkEventControllerKey *controller,
 {
   if (keyval == seen->keyval)
     {
+      if (seen->presses == 0)
+        seen->first_us = g_get_monotonic_time ();
       seen->presses++;
       seen->state = state;
     }
@@ -204,6 +207,8 @@ run_key_command (const char  *command,
  * steve_gui_press_key:
  * @window: a mapped window of this process
  * @key: an X keysym name ("Escape")
+ * @arrived_us: (out) (optional): when the press reached @window
+ *   (g_get_monotonic_time()), before any of its own handlers ran
  *
  * Presses @key as a user does, through the X server: gives @window the
  * keyboard focus (by its own X window, so no other window that shares its
@@ -216,7 +221,8 @@ run_key_command (const char  *command,
  */
 gboolean
 steve_gui_press_key (GtkWindow  *window,
-                     const char *key)
+                     const char *key,
+                     gint64     *arrived_us)
 {
 #ifdef GDK_WINDOWING_X11
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
@@ -225,7 +231,7 @@ steve_gui_press_key (GtkWindow  *window,
   g_autofree char *ask = NULL;
   g_autofree char *press = NULL;
   GtkEventController *watch;
-  KeyWatch seen = { gdk_keyval_from_name (key), 0, 0 };
+  KeyWatch seen = { gdk_keyval_from_name (key), 0, 0, 0 };
   gboolean arrived = FALSE;
   Window xid;
 
@@ -267,6 +273,8 @@ steve_gui_press_key (GtkWindow  *window,
     }
 
   gtk_widget_remove_controller (GTK_WIDGET (window), watch);
+  if (arrived && arrived_us != NULL)
+    *arrived_us = seen.first_us;
   if (arrived)
     g_test_message ("%s reached the window, modifiers 0x%x", key, (guint) seen.state);
   else

@@ -24,6 +24,7 @@ guint       steve_gui_count_color  (GdkTexture        *texture,
 GtkWidget  *steve_gui_find_label   (GtkWidget         *root,
                                     const char        *text);
 gboolean    steve_gui_press_key    (GtkWindow         *window,
-                                    const char        *key);
+                                    const char        *key,
+                                    gint64            *arrived_us);
 
 G_END_DECLS

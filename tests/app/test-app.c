@@ -113,7 +113,7 @@ test_estop_shortcut (void)
   gtk_widget_grab_focus (steve_field_row_get_spin (row_for (STEVE_FIELD_COULOMB)));
 
   /* a real key press through the X server, which reaches the window */
-  g_assert_true (steve_gui_press_key (GTK_WINDOW (window), "Escape"));
+  g_assert_true (steve_gui_press_key (GTK_WINDOW (window), "Escape", NULL));
 
   /* the ODrive estop latches; the valve errors at its next heartbeat check */
   if (!steve_test_wait_for (sim_error, NULL, 3000))
