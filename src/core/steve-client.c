@@ -63,6 +63,7 @@
 #include "steve-enums.h"
 #include "steve-error.h"
 #include "steve-field.h"
+#include "steve-task-private.h"
 
 #define BACKOFF_MIN_MS         250
 /* at most this long between probes: a device that reboots is found again
@@ -1602,14 +1603,15 @@ resume_after_estop (gpointer data)
   pump (STEVE_CLIENT (data));
 }
 
-/* The e-stop's own thread; owns a reference to @data, its GTask. */
-static gpointer
-estop_thread (gpointer data)
+/* The e-stop's own thread (steve-task-private.h). */
+static void
+estop_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
 {
-  g_autoptr(GTask) task = data;
-  SteveClient *self = g_task_get_source_object (task);
-  EstopData *d = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
+  SteveClient *self = source;
+  EstopData *d = task_data;
   gint64 start = g_get_monotonic_time ();
   GError *error;
 
@@ -1639,16 +1641,6 @@ estop_thread (gpointer data)
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
-  return NULL;
-}
-
-static void
-estop_pool_thread (GTask        *task,
-                   gpointer      source,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  estop_thread (g_object_ref (task));
 }
 
 static void
@@ -1692,8 +1684,6 @@ steve_client_estop_async (SteveClient         *self,
                           gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GThread) thread = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *body = steve_build_odrive_request (STEVE_ODRIVE_ACTION_ESTOP, 0, NULL);
   EstopData *d;
 
@@ -1718,16 +1708,7 @@ steve_client_estop_async (SteveClient         *self,
   g_task_set_task_data (task, d, (GDestroyNotify) estop_data_free);
   g_task_set_name (task, "[steve] emergency stop");
   g_task_set_priority (task, G_PRIORITY_HIGH);
-
-  thread = g_thread_try_new ("steve-estop", estop_thread, g_object_ref (task), &error);
-  if (thread == NULL)
-    {
-      /* no thread to be had (the process is at its limit): the task pool
-       * is the only way left */
-      g_warning ("The emergency stop goes through the shared task pool: %s", error->message);
-      g_task_run_in_thread (task, estop_pool_thread);
-      g_object_unref (task);   /* the reference the thread did not take */
-    }
+  steve_task_run_in_own_thread (task, "steve-estop", estop_thread);
 
   to_owner (self, drop_config_updates, g_object_ref (self), g_object_unref);
 }

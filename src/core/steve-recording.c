@@ -29,6 +29,7 @@
 #include "steve-field.h"
 #include "steve-json-private.h"
 #include "steve-recording.h"
+#include "steve-task-private.h"
 
 #define JOURNAL_MAGIC "STEVE-JOURNAL 1"
 #define FORMAT_NAME   "steve-tuner-recording"
@@ -1610,17 +1611,27 @@ save_thread (GTask        *task,
 {
   SaveData *d = task_data;
   GError *error = NULL;
+  gint64 start = g_get_monotonic_time ();
 
+  g_debug ("saving %s", d->path);
   if (steve_recording_save (source, d->format, d->path, &error))
-    g_task_return_boolean (task, TRUE);
+    {
+      g_debug ("saved %s in %.0f ms", d->path, (g_get_monotonic_time () - start) / 1000.0);
+      g_task_return_boolean (task, TRUE);
+    }
   else
-    g_task_return_error (task, error);
+    {
+      g_debug ("saving %s failed: %s", d->path, error->message);
+      g_task_return_error (task, error);
+    }
 }
 
 /**
  * steve_recording_save_async:
  *
- * Saves in a worker thread. Do not change the recording until it finishes.
+ * Saves on a thread started for it (not one from GLib's shared task
+ * pool, so it never waits for unrelated work there). Do not change the
+ * recording until it finishes.
  */
 void
 steve_recording_save_async (SteveRecording        *self,
@@ -1642,7 +1653,7 @@ steve_recording_save_async (SteveRecording        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, steve_recording_save_async);
   g_task_set_task_data (task, d, (GDestroyNotify) save_data_free);
-  g_task_run_in_thread (task, save_thread);
+  steve_task_run_in_own_thread (task, "steve-save", save_thread);
 }
 
 gboolean
