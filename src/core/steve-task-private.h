@@ -21,7 +21,7 @@ typedef struct
   GTaskThreadFunc  func;
 } SteveOwnThread;
 
-static gpointer
+static inline gpointer
 steve_own_thread_main (gpointer data)
 {
   SteveOwnThread *t = data;

@@ -157,9 +157,8 @@ window_is_active (gpointer window)
 typedef struct
 {
   guint           keyval;
-  guint           presses;
-  GdkModifierType state;   /* the last press's modifiers */
-  gint64          first_us; /* when the first press arrived (monotonic) */
+  GdkModifierType state;    /* the last press's modifiers */
+  gint64          first_us; /* when the first press arrived (monotonic); 0: none yet */
 } KeyWatch;
 
 static gboolean
@@ -171,9 +170,8 @@ key_seen (GtkEventControllerKey *controller,
 {
   if (keyval == seen->keyval)
     {
-      if (seen->presses == 0)
+      if (seen->first_us == 0)
         seen->first_us = g_get_monotonic_time ();
-      seen->presses++;
       seen->state = state;
     }
   return GDK_EVENT_PROPAGATE;
@@ -182,7 +180,7 @@ key_seen (GtkEventControllerKey *controller,
 static gboolean
 key_arrived (gpointer data)
 {
-  return ((KeyWatch *) data)->presses > 0;
+  return ((KeyWatch *) data)->first_us != 0;
 }
 
 /* Runs @command, its output to @out if not %NULL; FALSE, with a test
@@ -231,7 +229,7 @@ steve_gui_press_key (GtkWindow  *window,
   g_autofree char *ask = NULL;
   g_autofree char *press = NULL;
   GtkEventController *watch;
-  KeyWatch seen = { gdk_keyval_from_name (key), 0, 0, 0 };
+  KeyWatch seen = { gdk_keyval_from_name (key), 0, 0 };
   gboolean arrived = FALSE;
   Window xid;
 
