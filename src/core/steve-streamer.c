@@ -4,8 +4,11 @@
  *
  * Threading
  * ---------
- * The socket I/O runs in a GTask worker thread with blocking reads; a
- * GCancellable wakes it, and steve_streamer_stop() waits for it to end.
+ * The socket I/O runs in a GTask worker with blocking reads, on a thread
+ * of its own ("steve-stream"), not one of GLib's shared task pool: it runs
+ * for as long as the stream does, and its start must not wait behind
+ * other work in the pool. A GCancellable wakes it, and
+ * steve_streamer_stop() waits for it to end.
  * The streamer object belongs to the main context that was thread-default
  * when it was created (its "owner"); signals and property notifications
  * happen there only.
@@ -35,6 +38,7 @@
 
 #include "steve-enums.h"
 #include "steve-streamer.h"
+#include "steve-task-private.h"
 
 #define BACKOFF_MIN_MS      250
 #define BACKOFF_MAX_MS      5000
@@ -827,7 +831,7 @@ start_worker (SteveStreamer *self)
 
   g_task_set_source_tag (task, start_worker);
   g_task_set_name (task, "[steve] stream worker");
-  g_task_run_in_thread (task, worker_thread);
+  steve_task_run_in_own_thread (task, "steve-stream", worker_thread);
 }
 
 typedef struct

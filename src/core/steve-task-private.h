@@ -4,7 +4,8 @@
  * whole process shares. Other work (GTK loads icons there, GIO does file
  * I/O there) can hold all of its threads for seconds, and then a task
  * waits. The e-stop and the saving of a recording must not wait for
- * unrelated work, so they get a thread started for them alone.
+ * unrelated work, and the streamer's worker would hold a pool thread for
+ * as long as the stream runs, so each gets a thread started for it alone.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
