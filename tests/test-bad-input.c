@@ -779,7 +779,10 @@ setup_device (Fixture         *f,
         g_assert_cmpuint (resp->status, ==, 200);
         f->blocker = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
         g_assert_no_error (error);
-        g_assert_true (g_socket_bind (f->blocker, address, FALSE, &error));
+        /* the simulator holds the port with a socket that does not listen:
+         * only a socket that allows address reuse can bind beside it, and
+         * listening there takes the port from the stream's listener */
+        g_assert_true (g_socket_bind (f->blocker, address, TRUE, &error));
         g_assert_true (g_socket_listen (f->blocker, &error));
         g_assert_no_error (error);
         f->old_fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);

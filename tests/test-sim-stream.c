@@ -96,6 +96,26 @@ read_sample (GSocketConnection *conn,
     }
 }
 
+/* Nothing listens on @port, yet no other socket can take it (the
+ * simulator holds it): connecting is refused, binding is not allowed. */
+static void
+assert_port_held (guint port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) conn = steve_test_connect (port, &error);
+  g_autoptr(GSocket) other = NULL;
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_null (conn);
+  g_clear_error (&error);
+
+  other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_socket_bind (other, address, FALSE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+}
+
 static void
 test_refused_when_stopped (Fixture       *f,
                            gconstpointer  data)
@@ -109,6 +129,7 @@ test_refused_when_stopped (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   g_assert_null (before);
   g_clear_error (&error);
+  assert_port_held (f->stream);
 
   start_stream (f, 100);
   conn = connect_stream (f, 100);
@@ -120,6 +141,9 @@ test_refused_when_stopped (Fixture       *f,
 
   after = steve_test_connect (f->stream, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+
+  /* closed, but the number stays the simulator's for the next start */
+  assert_port_held (f->stream);
 }
 
 static void
@@ -439,6 +463,8 @@ test_restart (Fixture       *f,
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
     g_clear_error (&error);
   }
+  /* down, but the port is not free for another program to take */
+  assert_port_held (f->http);
 
   g_assert_true (steve_test_wait_for (sim_is_up, f->sim, 3000));
   g_assert_cmpuint (steve_sim_get_boot_count (f->sim), ==, 2);

@@ -107,6 +107,8 @@ struct _SteveSim
   GRand           *rand;
   gint64           boot_us;
   guint            boot_count;
+  GSocket         *http_hold;      /* see hold_port() */
+  GSocket         *stream_hold;
   GSocket         *http_listener;
   GSource         *http_listener_source;
   GSocket         *stream_listener;
@@ -207,10 +209,13 @@ steve_sim_profile_from_string (const char      *text,
   return value != NULL;
 }
 
+/* A TCP socket bound to @address:@port (a free port when 0), with address
+ * reuse, listening when @listen. */
 static GSocket *
-bind_listener (const char  *address,
-               guint        port,
-               GError     **error)
+bind_socket (const char  *address,
+             guint        port,
+             gboolean     listen,
+             GError     **error)
 {
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
   g_autoptr(GSocketAddress) sockaddr = NULL;
@@ -233,10 +238,34 @@ bind_listener (const char  *address,
   g_socket_set_listen_backlog (socket, 32);
 
   if (!g_socket_bind (socket, sockaddr, TRUE, error) ||
-      !g_socket_listen (socket, error))
+      (listen && !g_socket_listen (socket, error)))
     return NULL;
 
   return g_steal_pointer (&socket);
+}
+
+static GSocket *
+bind_listener (const char  *address,
+               guint        port,
+               GError     **error)
+{
+  return bind_socket (address, port, TRUE, error);
+}
+
+/* Keeps @port this simulator's for as long as it runs, also while nothing
+ * listens on it (the stream port between streams, the HTTP port while the
+ * device reboots): a socket bound to it that never listens. Connecting to
+ * the port is refused then, as with a closed port, yet the kernel cannot
+ * give the number to another socket (another test's simulator, the local
+ * end of an outgoing connection), which a port that was merely closed
+ * allows. The listener binds beside the hold: both allow address reuse,
+ * and the hold does not listen. */
+static GSocket *
+hold_port (const char  *address,
+           guint        port,
+           GError     **error)
+{
+  return bind_socket (address, port, FALSE, error);
 }
 
 static guint
@@ -1029,6 +1058,17 @@ close_http (SteveSim *self)
     http_conn_close (self, self->http_conns->data);
 }
 
+static void
+close_holds (SteveSim *self)
+{
+  if (self->http_hold)
+    g_socket_close (self->http_hold, NULL);
+  g_clear_object (&self->http_hold);
+  if (self->stream_hold)
+    g_socket_close (self->stream_hold, NULL);
+  g_clear_object (&self->stream_hold);
+}
+
 /* ------------------------------------------------------------------ the tick */
 
 static void
@@ -1215,13 +1255,17 @@ sim_thread (gpointer data)
 /**
  * steve_sim_start:
  *
- * Binds the HTTP port (a free one when the http-port property is 0),
- * reserves the stream port, boots the device and starts its thread.
+ * Takes the HTTP and stream ports (free ones when the http-port and
+ * stream-port properties are 0) for as long as the simulator runs (see
+ * hold_port()), listens on the HTTP port, boots the device and starts
+ * its thread. The stream port listens only while the device streams.
  */
 gboolean
 steve_sim_start (SteveSim  *self,
                  GError   **error)
 {
+  guint want_http, want_stream;
+
   g_return_val_if_fail (STEVE_IS_SIM (self), FALSE);
   g_return_val_if_fail (!self->running, FALSE);
 
@@ -1232,20 +1276,21 @@ steve_sim_start (SteveSim  *self,
   steve_sim_device_set_faults (self->dev, self->faults);
   self->rand = g_rand_new_with_seed (self->seed ^ 0x5eed);
 
+  want_http = self->http_port;
+  want_stream = self->stream_port;
+
+  /* the holds first: a listener binds beside a hold, not the other way */
+  self->http_hold = hold_port (self->listen_address, self->http_port, error);
+  if (self->http_hold == NULL)
+    goto fail;
+  self->http_port = socket_port (self->http_hold);
+  self->stream_hold = hold_port (self->listen_address, self->stream_port, error);
+  if (self->stream_hold == NULL)
+    goto fail;
+  self->stream_port = socket_port (self->stream_hold);
+
   if (!open_http_listener (self, error))
     goto fail;
-  self->http_port = socket_port (self->http_listener);
-
-  if (self->stream_port == 0)
-    {
-      /* reserve a free port number; the port only listens while streaming */
-      g_autoptr(GSocket) probe = bind_listener (self->listen_address, 0, error);
-
-      if (probe == NULL)
-        goto fail;
-      self->stream_port = socket_port (probe);
-      g_socket_close (probe, NULL);
-    }
 
   boot_device (self);
   self->context = g_main_context_new ();
@@ -1262,6 +1307,9 @@ steve_sim_start (SteveSim  *self,
 
 fail:
   close_http (self);
+  close_holds (self);
+  self->http_port = want_http;
+  self->stream_port = want_stream;
   g_clear_pointer (&self->dev, steve_sim_device_free);
   g_clear_pointer (&self->rand, g_rand_free);
   g_mutex_unlock (&self->lock);
@@ -1287,6 +1335,7 @@ steve_sim_stop (SteveSim *self)
 
   g_mutex_lock (&self->lock);
   self->running = FALSE;
+  close_holds (self);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->dev, steve_sim_device_free);
   g_clear_pointer (&self->rand, g_rand_free);
