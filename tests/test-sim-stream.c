@@ -96,24 +96,21 @@ read_sample (GSocketConnection *conn,
     }
 }
 
+static gboolean port_taken (guint port);
+
 /* Nothing listens on @port, yet no other socket can take it (the
- * simulator holds it): connecting is refused, binding is not allowed. */
+ * simulator holds it): connecting is refused, binding is not allowed.
+ * Only for a port nothing has connected to yet: a closed connection
+ * leaves the port in TIME_WAIT, which refuses such a bind by itself. */
 static void
 assert_port_held (guint port)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) conn = steve_test_connect (port, &error);
-  g_autoptr(GSocket) other = NULL;
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
 
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   g_assert_null (conn);
-  g_clear_error (&error);
-
-  other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  g_assert_false (g_socket_bind (other, address, FALSE, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_assert_true (port_taken (port));
 }
 
 static void
@@ -129,7 +126,6 @@ test_refused_when_stopped (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   g_assert_null (before);
   g_clear_error (&error);
-  assert_port_held (f->stream);
 
   start_stream (f, 100);
   conn = connect_stream (f, 100);
@@ -141,9 +137,6 @@ test_refused_when_stopped (Fixture       *f,
 
   after = steve_test_connect (f->stream, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
-
-  /* closed, but the number stays the simulator's for the next start */
-  assert_port_held (f->stream);
 }
 
 static void
@@ -463,8 +456,6 @@ test_restart (Fixture       *f,
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
     g_clear_error (&error);
   }
-  /* down, but the port is not free for another program to take */
-  assert_port_held (f->http);
 
   g_assert_true (steve_test_wait_for (sim_is_up, f->sim, 3000));
   g_assert_cmpuint (steve_sim_get_boot_count (f->sim), ==, 2);
@@ -482,6 +473,50 @@ test_restart (Fixture       *f,
   g_assert_cmpuint (after.timestamp_ms, <, before.timestamp_ms);
 }
 
+/* No socket can bind @port without asking for address reuse. */
+static gboolean
+port_taken (guint port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) other = NULL;
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+  gboolean bound;
+
+  other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  bound = g_socket_bind (other, address, FALSE, &error);
+  if (!bound)
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  return !bound;
+}
+
+/* Both ports stay the simulator's while closed: the stream port while
+ * the device does not stream, the HTTP port while it reboots. Nothing
+ * connects to either first: a closed connection would leave the port in
+ * TIME_WAIT, which refuses such a bind by itself. */
+static void
+test_ports_held (Fixture       *f,
+                 gconstpointer  data)
+{
+  gint64 deadline;
+  guint checks = 0;
+
+  assert_port_held (f->stream);
+
+  /* through the whole reboot, from the request until it is up again */
+  steve_sim_restart (f->sim, 300);
+  deadline = g_get_monotonic_time () + (gint64) (5 * G_USEC_PER_SEC * steve_test_timeout_scale ());
+  while (steve_sim_get_boot_count (f->sim) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_assert_true (port_taken (f->http));
+      checks++;
+      g_usleep (1000);
+    }
+  g_test_message ("the HTTP port was taken at each of %u checks through the reboot", checks);
+  g_assert_cmpuint (checks, >, 10);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -490,6 +525,7 @@ main (int   argc,
 
 #define ADD(path, func) steve_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/sim-stream/refused-when-stopped", test_refused_when_stopped);
+  ADD ("/sim-stream/ports-held", test_ports_held);
   ADD ("/sim-stream/interval", test_interval);
   ADD ("/sim-stream/seq-running-and-idle", test_seq_running_and_idle);
   ADD ("/sim-stream/sync", test_sync);

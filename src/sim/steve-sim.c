@@ -107,7 +107,9 @@ struct _SteveSim
   GRand           *rand;
   gint64           boot_us;
   guint            boot_count;
-  GSocket         *http_hold;      /* see hold_port() */
+  GSocket         *http_hold;      /* see hold_port(); made in start()
+                                    * and closed in stop(), never touched
+                                    * by the thread */
   GSocket         *stream_hold;
   GSocket         *http_listener;
   GSource         *http_listener_source;
@@ -255,11 +257,13 @@ bind_listener (const char  *address,
 /* Keeps @port this simulator's for as long as it runs, also while nothing
  * listens on it (the stream port between streams, the HTTP port while the
  * device reboots): a socket bound to it that never listens. Connecting to
- * the port is refused then, as with a closed port, yet the kernel cannot
- * give the number to another socket (another test's simulator, the local
- * end of an outgoing connection), which a port that was merely closed
- * allows. The listener binds beside the hold: both allow address reuse,
- * and the hold does not listen. */
+ * the port is refused then, as with a closed port, but unlike a closed
+ * port the number is not free: a bind that does not ask for address reuse
+ * fails, a free-port pick (another test's simulator) passes it over, and
+ * an outgoing connection never gets it as its local port. A program that
+ * binds with address reuse and listens can still take it while it is
+ * closed. The listener binds beside the hold: on Linux that is allowed
+ * when both sockets ask for address reuse and the hold does not listen. */
 static GSocket *
 hold_port (const char  *address,
            guint        port,
