@@ -96,7 +96,22 @@ read_sample (GSocketConnection *conn,
     }
 }
 
-static gboolean port_taken (guint port);
+/* No socket can bind @port without asking for address reuse. */
+static gboolean
+port_taken (guint port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) other = NULL;
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+  gboolean bound;
+
+  other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  bound = g_socket_bind (other, address, FALSE, &error);
+  if (!bound)
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  return !bound;
+}
 
 /* Nothing listens on @port, yet no other socket can take it (the
  * simulator holds it): connecting is refused, binding is not allowed.
@@ -471,23 +486,6 @@ test_restart (Fixture       *f,
   conn = connect_stream (f, 10);
   read_sample (conn, &after);
   g_assert_cmpuint (after.timestamp_ms, <, before.timestamp_ms);
-}
-
-/* No socket can bind @port without asking for address reuse. */
-static gboolean
-port_taken (guint port)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) other = NULL;
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
-  gboolean bound;
-
-  other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  bound = g_socket_bind (other, address, FALSE, &error);
-  if (!bound)
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
-  return !bound;
 }
 
 /* Both ports stay the simulator's while closed: the stream port while

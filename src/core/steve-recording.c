@@ -1612,18 +1612,15 @@ save_thread (GTask        *task,
   SaveData *d = task_data;
   GError *error = NULL;
   gint64 start = g_get_monotonic_time ();
+  gboolean saved;
 
-  g_debug ("saving %s", d->path);
-  if (steve_recording_save (source, d->format, d->path, &error))
-    {
-      g_debug ("saved %s in %.0f ms", d->path, (g_get_monotonic_time () - start) / 1000.0);
-      g_task_return_boolean (task, TRUE);
-    }
+  saved = steve_recording_save (source, d->format, d->path, &error);
+  g_debug ("saving %s: %s after %.0f ms", d->path, saved ? "done" : error->message,
+           (g_get_monotonic_time () - start) / 1000.0);
+  if (saved)
+    g_task_return_boolean (task, TRUE);
   else
-    {
-      g_debug ("saving %s failed: %s", d->path, error->message);
-      g_task_return_error (task, error);
-    }
+    g_task_return_error (task, error);
 }
 
 /**

@@ -301,6 +301,15 @@ destroy_source (GSource **source)
     }
 }
 
+/* Closes *@socket, if any, and drops it. */
+static void
+close_socket (GSocket **socket)
+{
+  if (*socket)
+    g_socket_close (*socket, NULL);
+  g_clear_object (socket);
+}
+
 static GSource *
 attach_socket_source (SteveSim         *self,
                       GSocket          *socket,
@@ -377,9 +386,7 @@ stream_conn_free (StreamConn *c)
 {
   destroy_source (&c->in_source);
   destroy_source (&c->out_source);
-  if (c->socket)
-    g_socket_close (c->socket, NULL);
-  g_clear_object (&c->socket);
+  close_socket (&c->socket);
   g_clear_pointer (&c->out, g_byte_array_unref);
   g_free (c);
 }
@@ -637,9 +644,7 @@ static void
 close_stream_listener (SteveSim *self)
 {
   destroy_source (&self->stream_listener_source);
-  if (self->stream_listener)
-    g_socket_close (self->stream_listener, NULL);
-  g_clear_object (&self->stream_listener);
+  close_socket (&self->stream_listener);
   close_stream_clients (self);
 }
 
@@ -697,9 +702,7 @@ http_conn_free (HttpConn *c)
 {
   destroy_source (&c->io_source);
   destroy_source (&c->timer);
-  if (c->socket)
-    g_socket_close (c->socket, NULL);
-  g_clear_object (&c->socket);
+  close_socket (&c->socket);
   g_clear_pointer (&c->in, g_byte_array_unref);
   g_clear_pointer (&c->out, g_free);
   steve_sim_response_clear (&c->resp);
@@ -1055,9 +1058,7 @@ static void
 close_http (SteveSim *self)
 {
   destroy_source (&self->http_listener_source);
-  if (self->http_listener)
-    g_socket_close (self->http_listener, NULL);
-  g_clear_object (&self->http_listener);
+  close_socket (&self->http_listener);
   while (self->http_conns)
     http_conn_close (self, self->http_conns->data);
 }
@@ -1065,12 +1066,8 @@ close_http (SteveSim *self)
 static void
 close_holds (SteveSim *self)
 {
-  if (self->http_hold)
-    g_socket_close (self->http_hold, NULL);
-  g_clear_object (&self->http_hold);
-  if (self->stream_hold)
-    g_socket_close (self->stream_hold, NULL);
-  g_clear_object (&self->stream_hold);
+  close_socket (&self->http_hold);
+  close_socket (&self->stream_hold);
 }
 
 /* ------------------------------------------------------------------ the tick */
