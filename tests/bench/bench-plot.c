@@ -6,7 +6,8 @@
  * frames rendered offscreen: the widget's snapshot (its CPU work: history
  * changes, decimation, cached nodes) and the snapshot plus the rendering of
  * the node tree to a texture by the window's renderer. Needs a display
- * (`./test --bench` runs it under Xvfb).
+ * (`./test --bench` runs it under Xvfb). The frame cases run once per
+ * core, pinned there (bench-cpu.h).
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-cpu.h"
 #include "steve-chart-private.h"
 #include "steve-chart.h"
 #include "steve-history.h"
@@ -91,6 +93,7 @@ static void
 run (GtkWidget    *chart,
      GskRenderer  *renderer,
      SteveHistory *h,
+     int           cpu,
      const char   *name,
      Mode          mode)
 {
@@ -164,8 +167,8 @@ run (GtkWidget    *chart,
   g_print ("%-44s snapshot median %6.3f ms  p99 %6.3f ms | snapshot+render median %6.3f ms  p99 %6.3f ms"
            "   (target ≤ %.0f ms per frame: %s)\n",
            name, snap_med, snap_p99, tot_med, tot_p99, TARGET_MS, ok ? "met" : "MISSED");
-  g_print ("RESULT|plot frame, 1 h history, %s|snapshot + cairo render median %.2f / p99 %.2f ms (snapshot alone %.2f / %.2f)|≤ %.0f ms per frame|%s\n",
-           name, tot_med, tot_p99, snap_med, snap_p99, TARGET_MS, ok ? "met" : "MISSED");
+  g_print ("RESULT|plot frame, 1 h history, %s (cpu %d)|snapshot + cairo render median %.2f / p99 %.2f ms (snapshot alone %.2f / %.2f)|≤ %.0f ms per frame|%s\n",
+           name, cpu, tot_med, tot_p99, snap_med, snap_p99, TARGET_MS, ok ? "met" : "MISSED");
 }
 
 /* The model view redraws everything each frame (dots, curves). */
@@ -246,6 +249,8 @@ main (int    argc,
   GskRenderer *renderer;
   double med, p99, t0, t1;
   gint64 start;
+  int cpus[BENCH_CPU_MAX];
+  guint n_cpus;
 
   /* bench-plot [TEXT]: only the frame cases whose name contains TEXT */
   only = argc > 1 ? argv[1] : NULL;
@@ -254,6 +259,9 @@ main (int    argc,
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", FALSE);
   gtk_init ();
+
+  n_cpus = bench_cpu_list (cpus);
+  bench_cpu_pin (cpus[0]);
 
   /* One hour at 100 Hz */
   h = steve_history_new ();
@@ -299,15 +307,23 @@ main (int    argc,
            gtk_widget_get_width (chart), gtk_widget_get_height (chart),
            G_OBJECT_TYPE_NAME (renderer), N_FRAMES);
 
-  steve_chart_set_window (STEVE_CHART (chart), 0);
-  run (chart, renderer, h, "window all, following, +100 samples/s", MODE_APPEND);
-  run (chart, renderer, h, "window all, every cache dropped each frame", MODE_INVALIDATE);
-  run (chart, renderer, h, "window all, pointer moving", MODE_CURSOR);
+  /* the frame cases once per core (bench-cpu.h); the rest on the first */
+  for (guint c = 0; c < n_cpus; c++)
+    {
+      bench_cpu_pin (cpus[c]);
+      g_print ("frames on cpu %d:\n", cpus[c]);
 
-  steve_chart_set_window (STEVE_CHART (chart), 10);
-  run (chart, renderer, h, "10 s window, following live, +100 samples/s", MODE_APPEND);
-  run (chart, renderer, h, "10 s window, following, +100/s, pointer moving", MODE_APPEND | MODE_CURSOR);
-  run (chart, renderer, h, "10 s window, every cache dropped each frame", MODE_INVALIDATE);
+      steve_chart_set_window (STEVE_CHART (chart), 0);
+      run (chart, renderer, h, cpus[c], "window all, following, +100 samples/s", MODE_APPEND);
+      run (chart, renderer, h, cpus[c], "window all, every cache dropped each frame", MODE_INVALIDATE);
+      run (chart, renderer, h, cpus[c], "window all, pointer moving", MODE_CURSOR);
+
+      steve_chart_set_window (STEVE_CHART (chart), 10);
+      run (chart, renderer, h, cpus[c], "10 s window, following live, +100 samples/s", MODE_APPEND);
+      run (chart, renderer, h, cpus[c], "10 s window, following, +100/s, pointer moving", MODE_APPEND | MODE_CURSOR);
+      run (chart, renderer, h, cpus[c], "10 s window, every cache dropped each frame", MODE_INVALIDATE);
+    }
+  bench_cpu_pin (cpus[0]);
 
   gtk_window_destroy (window);
   while (g_main_context_iteration (NULL, FALSE))
