@@ -10,18 +10,18 @@
 
 #include "bench-cpu.h"
 
-static cpu_set_t original;
-static gboolean  have_original;
+static cpu_set_t original_affinity;
+static gboolean  have_original_affinity;
 
 static void
-save_original (void)
+save_original_affinity (void)
 {
-  if (have_original)
+  if (have_original_affinity)
     return;
-  CPU_ZERO (&original);
-  if (sched_getaffinity (0, sizeof original, &original) != 0)
+  CPU_ZERO (&original_affinity);
+  if (sched_getaffinity (0, sizeof original_affinity, &original_affinity) != 0)
     g_error ("cannot read this thread's CPU affinity: %s", g_strerror (errno));
-  have_original = TRUE;
+  have_original_affinity = TRUE;
 }
 
 /* The CPUs the calling thread may run on (before any pin), lowest first,
@@ -31,9 +31,9 @@ bench_cpu_list (int cpus[BENCH_CPU_MAX])
 {
   guint n = 0;
 
-  save_original ();
+  save_original_affinity ();
   for (int cpu = 0; cpu < CPU_SETSIZE && n < BENCH_CPU_MAX; cpu++)
-    if (CPU_ISSET (cpu, &original))
+    if (CPU_ISSET (cpu, &original_affinity))
       cpus[n++] = cpu;
   g_assert (n > 0);
   return n;
@@ -45,7 +45,7 @@ bench_cpu_pin (int cpu)
 {
   cpu_set_t set;
 
-  save_original ();
+  save_original_affinity ();
   CPU_ZERO (&set);
   CPU_SET (cpu, &set);
   if (sched_setaffinity (0, sizeof set, &set) != 0)
@@ -56,6 +56,6 @@ bench_cpu_pin (int cpu)
 void
 bench_cpu_unpin (void)
 {
-  if (have_original && sched_setaffinity (0, sizeof original, &original) != 0)
+  if (have_original_affinity && sched_setaffinity (0, sizeof original_affinity, &original_affinity) != 0)
     g_error ("cannot restore this thread's CPU affinity: %s", g_strerror (errno));
 }

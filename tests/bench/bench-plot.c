@@ -6,8 +6,8 @@
  * frames rendered offscreen: the widget's snapshot (its CPU work: history
  * changes, decimation, cached nodes) and the snapshot plus the rendering of
  * the node tree to a texture by the window's renderer. Needs a display
- * (`./test --bench` runs it under Xvfb). The frame cases run once per
- * core, pinned there (bench-cpu.h).
+ * (`./test --bench` runs it under Xvfb). Each frame case runs once on
+ * every core, pinned there (bench-cpu.h).
  */
 #include "config.h"
 
@@ -89,6 +89,21 @@ typedef enum
   MODE_CURSOR = 1 << 2,      /* the pointer moves */
 } Mode;
 
+static const struct
+{
+  double      window_s;   /* 0: the whole history */
+  const char *name;
+  Mode        mode;
+} frame_cases[] = {
+  { 0, "window all, following, +100 samples/s", MODE_APPEND },
+  { 0, "window all, every cache dropped each frame", MODE_INVALIDATE },
+  { 0, "window all, pointer moving", MODE_CURSOR },
+  { 10, "10 s window, following live, +100 samples/s", MODE_APPEND },
+  { 10, "10 s window, following, +100/s, pointer moving", MODE_APPEND | MODE_CURSOR },
+  { 10, "10 s window, every cache dropped each frame", MODE_INVALIDATE },
+};
+
+/* One frame case, with the calling thread pinned to @cpu. */
 static void
 run (GtkWidget    *chart,
      GskRenderer  *renderer,
@@ -108,6 +123,7 @@ run (GtkWidget    *chart,
   if (only != NULL && strstr (name, only) == NULL)
     return;
 
+  bench_cpu_pin (cpu);
   for (guint frame = 0; frame < N_WARMUP + N_FRAMES; frame++)
     {
       GtkSnapshot *snapshot;
@@ -155,6 +171,7 @@ run (GtkWidget    *chart,
       g_array_append_val (total, ms_total);
     }
 
+  bench_cpu_unpin ();
   steve_chart_set_cursor_time (STEVE_CHART (chart), NAN);
 
   stats (snap, &snap_med, &snap_p99);
@@ -164,9 +181,9 @@ run (GtkWidget    *chart,
   if (!ok)
     n_missed++;
 
-  g_print ("%-44s snapshot median %6.3f ms  p99 %6.3f ms | snapshot+render median %6.3f ms  p99 %6.3f ms"
+  g_print ("%-44s cpu %d: snapshot median %6.3f ms  p99 %6.3f ms | snapshot+render median %6.3f ms  p99 %6.3f ms"
            "   (target ≤ %.0f ms per frame: %s)\n",
-           name, snap_med, snap_p99, tot_med, tot_p99, TARGET_MS, ok ? "met" : "MISSED");
+           name, cpu, snap_med, snap_p99, tot_med, tot_p99, TARGET_MS, ok ? "met" : "MISSED");
   g_print ("RESULT|plot frame, 1 h history, %s (cpu %d)|snapshot + cairo render median %.2f / p99 %.2f ms (snapshot alone %.2f / %.2f)|≤ %.0f ms per frame|%s\n",
            name, cpu, tot_med, tot_p99, snap_med, snap_p99, TARGET_MS, ok ? "met" : "MISSED");
 }
@@ -261,7 +278,6 @@ main (int    argc,
   gtk_init ();
 
   n_cpus = bench_cpu_list (cpus);
-  bench_cpu_pin (cpus[0]);
 
   /* One hour at 100 Hz */
   h = steve_history_new ();
@@ -307,23 +323,14 @@ main (int    argc,
            gtk_widget_get_width (chart), gtk_widget_get_height (chart),
            G_OBJECT_TYPE_NAME (renderer), N_FRAMES);
 
-  /* the frame cases once per core (bench-cpu.h); the rest on the first */
-  for (guint c = 0; c < n_cpus; c++)
-    {
-      bench_cpu_pin (cpus[c]);
-      g_print ("frames on cpu %d:\n", cpus[c]);
-
-      steve_chart_set_window (STEVE_CHART (chart), 0);
-      run (chart, renderer, h, cpus[c], "window all, following, +100 samples/s", MODE_APPEND);
-      run (chart, renderer, h, cpus[c], "window all, every cache dropped each frame", MODE_INVALIDATE);
-      run (chart, renderer, h, cpus[c], "window all, pointer moving", MODE_CURSOR);
-
-      steve_chart_set_window (STEVE_CHART (chart), 10);
-      run (chart, renderer, h, cpus[c], "10 s window, following live, +100 samples/s", MODE_APPEND);
-      run (chart, renderer, h, cpus[c], "10 s window, following, +100/s, pointer moving", MODE_APPEND | MODE_CURSOR);
-      run (chart, renderer, h, cpus[c], "10 s window, every cache dropped each frame", MODE_INVALIDATE);
-    }
-  bench_cpu_pin (cpus[0]);
+  /* each frame case on every core in turn (bench-cpu.h), so that the
+   * cores' figures for a case are taken seconds apart, not a run apart */
+  for (guint i = 0; i < G_N_ELEMENTS (frame_cases); i++)
+    for (guint c = 0; c < n_cpus; c++)
+      {
+        steve_chart_set_window (STEVE_CHART (chart), frame_cases[i].window_s);
+        run (chart, renderer, h, cpus[c], frame_cases[i].name, frame_cases[i].mode);
+      }
 
   gtk_window_destroy (window);
   while (g_main_context_iteration (NULL, FALSE))
