@@ -113,21 +113,6 @@ port_taken (guint port)
   return !bound;
 }
 
-/* Nothing listens on @port, yet no other socket can take it (the
- * simulator holds it): connecting is refused, binding is not allowed.
- * Only for a port nothing has connected to yet: a closed connection
- * leaves the port in TIME_WAIT, which refuses such a bind by itself. */
-static void
-assert_port_held (guint port)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketConnection) conn = steve_test_connect (port, &error);
-
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
-  g_assert_null (conn);
-  g_assert_true (port_taken (port));
-}
-
 static void
 test_refused_when_stopped (Fixture       *f,
                            gconstpointer  data)
@@ -488,18 +473,24 @@ test_restart (Fixture       *f,
   g_assert_cmpuint (after.timestamp_ms, <, before.timestamp_ms);
 }
 
-/* Both ports stay the simulator's while closed: the stream port while
- * the device does not stream, the HTTP port while it reboots. Nothing
- * connects to either first: a closed connection would leave the port in
- * TIME_WAIT, which refuses such a bind by itself. */
+/* Both ports stay the simulator's while nothing listens on them: the
+ * stream port while the device does not stream, the HTTP port while it
+ * reboots. Connecting is refused, as with a closed port, but no other
+ * socket can bind them. Nothing connects to either first: a closed
+ * connection would leave the port in TIME_WAIT, which refuses such a bind
+ * by itself. */
 static void
 test_ports_held (Fixture       *f,
                  gconstpointer  data)
 {
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) conn = steve_test_connect (f->stream, &error);
   gint64 deadline;
   guint checks = 0;
 
-  assert_port_held (f->stream);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_null (conn);
+  g_assert_true (port_taken (f->stream));
 
   /* through the whole reboot, from the request until it is up again */
   steve_sim_restart (f->sim, 300);
