@@ -326,11 +326,11 @@ main (int    argc,
   /* each frame case on every core in turn (bench-cpu.h), so that the
    * cores' figures for a case are taken seconds apart, not a run apart */
   for (guint i = 0; i < G_N_ELEMENTS (frame_cases); i++)
-    for (guint c = 0; c < n_cpus; c++)
-      {
-        steve_chart_set_window (STEVE_CHART (chart), frame_cases[i].window_s);
+    {
+      steve_chart_set_window (STEVE_CHART (chart), frame_cases[i].window_s);
+      for (guint c = 0; c < n_cpus; c++)
         run (chart, renderer, h, cpus[c], frame_cases[i].name, frame_cases[i].mode);
-      }
+    }
 
   gtk_window_destroy (window);
   while (g_main_context_iteration (NULL, FALSE))
