@@ -270,6 +270,26 @@ update_actions (StevePresetsPage *self)
   gtk_widget_action_set_enabled (w, "presets.use-preset", self->tuner != NULL && have);
 }
 
+/* The slot list's stack fades between its pages and grows or shrinks from
+ * the old page's height to the new one's. When the old page was never laid
+ * out (the presets arrived in the same main-loop turn the page appeared),
+ * that height is 0: the stack would be drawn 0 pixels tall through the first
+ * frames of the fade, and GTK's gtk_snapshot_collect_clip() drops without
+ * freeing whatever is drawn inside an empty clip (a leak per frame, found
+ * with memcheck in GTK 4.8.3 and still in newer GTK sources). Nothing of the
+ * old page was on screen, so there is nothing to fade from: switch at once. */
+static void
+show_slots_page (StevePresetsPage *self,
+                 const char       *name)
+{
+  GtkWidget *shown = gtk_stack_get_visible_child (self->slots_stack);
+  GtkStackTransitionType transition = gtk_stack_get_transition_type (self->slots_stack);
+
+  if (shown != NULL && (gtk_widget_get_width (shown) == 0 || gtk_widget_get_height (shown) == 0))
+    transition = GTK_STACK_TRANSITION_TYPE_NONE;
+  gtk_stack_set_visible_child_full (self->slots_stack, name, transition);
+}
+
 static void
 update_view (StevePresetsPage *self)
 {
@@ -284,7 +304,7 @@ update_view (StevePresetsPage *self)
   else
     slots_page = "loading";
 
-  gtk_stack_set_visible_child_name (self->slots_stack, slots_page);
+  show_slots_page (self, slots_page);
   gtk_spinner_set_spinning (self->spinner, g_str_equal (slots_page, "loading") && self->client != NULL);
 
   if (self->load_error != NULL)

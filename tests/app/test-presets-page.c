@@ -33,6 +33,8 @@ typedef struct
   SteveTuner       *tuner;
   GtkWidget        *window;
   StevePresetsPage *page;
+  guint             frames;             /* drawn with the slot list mapped */
+  guint             empty_fade_frames;  /* of them, fading at 0 pixels */
 } Fixture;
 
 /* ------------------------------------------------------------------ waiting */
@@ -299,6 +301,22 @@ stop_device (Fixture *fx)
   g_clear_object (&fx->sim);
 }
 
+/* Every frame: is the slot list's stack fading while it has no height
+ * (see show_slots_page() in the page)? */
+static gboolean
+slots_stack_tick (GtkWidget     *stack,
+                  GdkFrameClock *clock,
+                  gpointer       user_data)
+{
+  Fixture *fx = user_data;
+
+  fx->frames++;
+  if (gtk_stack_get_transition_running (GTK_STACK (stack)) &&
+      (gtk_widget_get_width (stack) == 0 || gtk_widget_get_height (stack) == 0))
+    fx->empty_fade_frames++;
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 fixture_setup (Fixture       *fx,
                gconstpointer  data)
@@ -316,6 +334,7 @@ fixture_setup (Fixture       *fx,
   g_object_add_weak_pointer (G_OBJECT (fx->page), (gpointer *) &fx->page);
   adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), GTK_WIDGET (fx->page));
   adw_window_set_content (ADW_WINDOW (fx->window), overlay);
+  gtk_widget_add_tick_callback (page_widget (fx, "slots-stack"), slots_stack_tick, fx, NULL);
   gtk_window_present (GTK_WINDOW (fx->window));
 
   if (!with_session)
@@ -332,6 +351,12 @@ fixture_teardown (Fixture       *fx,
                   gconstpointer  data)
 {
   g_assert_null (find_dialog ());
+
+  /* the slot list never faded while 0 pixels tall (a fade from a page that
+   * was never laid out: see show_slots_page() in the page) */
+  if (fx->client != NULL)
+    g_assert_cmpuint (fx->frames, >, 0);
+  g_assert_cmpuint (fx->empty_fade_frames, ==, 0);
 
   /* the page goes with its window, whatever it was doing */
   gtk_window_destroy (GTK_WINDOW (fx->window));
