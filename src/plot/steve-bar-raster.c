@@ -17,8 +17,16 @@
  * keeps a few buffers and takes a buffer back when no recorded pattern
  * uses it any more. Buffers are reused rather than allocated per frame
  * (fresh multi-megabyte blocks come from mmap() and cost a page fault per
- * 4 KiB on first touch), and a reused buffer is cleared only where bars
- * were drawn.
+ * 4 KiB on first touch).
+ *
+ * A reused buffer keeps its pixels and, beside them, the list of bars
+ * they show, column by column. A frame first only collects its bars;
+ * painting it compares them with the buffer's, column by column, and
+ * rewrites only the columns that differ (the old bars cleared, the new
+ * ones written). A chart following an hour of data changes a column or
+ * two per frame, not the thousand it shows. Invariant: every column of a
+ * buffer's pixels is its bars drawn in order on transparent, and nothing
+ * else.
  *
  * Threading: main thread only, like GTK's renderer that replays the nodes.
  */
@@ -32,6 +40,31 @@
 /* More would only be needed if GTK kept more than two frames alive. */
 #define MAX_SPARE_BUFFERS 3
 
+/* One bar: rows [top, bottom) of its column in one colour. */
+typedef struct
+{
+  gint32  top;
+  gint32  bottom;
+  guint32 pixel;
+} Bar;
+
+/* A bar as collected, before the frame's bars are grouped by column. */
+typedef struct
+{
+  gint32 x;
+  Bar    bar;
+} PendingBar;
+
+/* Bars grouped by column, in the order they were drawn: column x's are
+ * bars[start[x]] up to bars[start[x + 1]]. */
+typedef struct
+{
+  Bar   *bars;
+  guint  n_bars;
+  guint  capacity;
+  guint *start;   /* width + 1 */
+} Columns;
+
 typedef struct
 {
   guint           ref_count;  /* the patterns that show it */
@@ -41,24 +74,37 @@ typedef struct
   int             height;
   gsize           stride;
   guchar         *pixels;
-  int             dirty_x0;   /* the box drawn in: [x0, x1) × [y0, y1) */
-  int             dirty_x1;
-  int             dirty_y0;
-  int             dirty_y1;
+  Columns         shown;      /* what the pixels show */
 } Buffer;
 
 struct _SteveBarRaster
 {
-  guint      ref_count;
-  GPtrArray *spare;       /* Buffer, cleared, of the current size */
-  Buffer    *current;     /* between begin() and paint() */
-  guint32    pixel;       /* the colour, opaque */
+  guint       ref_count;
+  GPtrArray  *spare;      /* Buffer, of the current size */
+  Buffer     *current;    /* between begin() and paint() */
+  guint32     pixel;      /* the colour, opaque */
+  PendingBar *pending;    /* the current frame's bars, in call order */
+  guint       n_pending;
+  guint       pending_capacity;
+  Columns     scratch;    /* the current frame's bars by column; swapped
+                           * with the buffer's when painted */
+  int         scratch_width;
+  gboolean    redraw_all; /* the next paint writes every column */
 };
+
+static void
+columns_clear (Columns *c)
+{
+  g_clear_pointer (&c->bars, g_free);
+  g_clear_pointer (&c->start, g_free);
+  c->n_bars = c->capacity = 0;
+}
 
 static void
 buffer_free (Buffer *buffer)
 {
   g_free (buffer->pixels);
+  columns_clear (&buffer->shown);
   g_clear_pointer (&buffer->raster, steve_bar_raster_unref);
   g_free (buffer);
 }
@@ -75,22 +121,13 @@ buffer_new (SteveBarRaster *raster,
   buffer->height = height;
   buffer->stride = (gsize) width * 4;
   buffer->pixels = g_malloc0 (buffer->stride * height);
+  /* transparent: no column shows a bar */
+  buffer->shown.start = g_new0 (guint, width + 1);
   return buffer;
 }
 
-/* Clears what the last frame drew, so the buffer is transparent again:
- * row by row over the box drawn in (memset() streams through memory; a
- * column at a time would touch a cache line per pixel). */
-static void
-buffer_clear (Buffer *buffer)
-{
-  for (int y = buffer->dirty_y0; y < buffer->dirty_y1; y++)
-    memset (buffer->pixels + y * buffer->stride + buffer->dirty_x0 * 4, 0,
-            (gsize) (buffer->dirty_x1 - buffer->dirty_x0) * 4);
-  buffer->dirty_x0 = buffer->dirty_x1 = buffer->dirty_y0 = buffer->dirty_y1 = 0;
-}
-
-/* No pattern shows the pixels any more: they are free again. */
+/* No pattern shows the pixels any more: they are free again, and keep
+ * what they show for the next frame to compare with. */
 static void
 buffer_released (Buffer *buffer)
 {
@@ -111,7 +148,6 @@ buffer_released (Buffer *buffer)
       return;
     }
 
-  buffer_clear (buffer);
   /* the spare list holds the buffer, the buffer no longer holds the raster
    * (no cycle): a raster freed with spares frees them */
   g_ptr_array_add (raster->spare, buffer);
@@ -147,6 +183,8 @@ steve_bar_raster_unref (SteveBarRaster *self)
 
   g_assert (self->current == NULL);
   g_ptr_array_unref (self->spare);
+  g_free (self->pending);
+  columns_clear (&self->scratch);
   g_free (self);
 }
 
@@ -164,9 +202,12 @@ steve_bar_raster_begin (SteveBarRaster *self,
   g_return_if_fail (self->current == NULL);
   g_return_if_fail (width > 0 && height > 0);
 
+  self->n_pending = 0;
+
+  /* the most recently released buffer: the nearest to this frame */
   if (self->spare->len > 0)
     {
-      Buffer *buffer = g_ptr_array_steal_index_fast (self->spare, self->spare->len - 1);
+      Buffer *buffer = g_ptr_array_steal_index (self->spare, self->spare->len - 1);
 
       if (buffer->width == width && buffer->height == height)
         {
@@ -205,7 +246,8 @@ steve_bar_raster_set_color (SteveBarRaster *self,
  * @bottom: the row after the bar's last
  *
  * Paints a one-pixel-wide bar over what is there. Rows and columns
- * outside the picture are cut off.
+ * outside the picture are cut off. The pixels are written when the
+ * picture is painted.
  */
 void
 steve_bar_raster_column (SteveBarRaster *self,
@@ -214,8 +256,7 @@ steve_bar_raster_column (SteveBarRaster *self,
                          int             bottom)
 {
   Buffer *b = self->current;
-  guint32 pixel = self->pixel;
-  guchar *p;
+  PendingBar *p;
 
   g_return_if_fail (b != NULL);
 
@@ -224,24 +265,173 @@ steve_bar_raster_column (SteveBarRaster *self,
   if (x < 0 || x >= b->width || top >= bottom)
     return;
 
-  p = b->pixels + top * b->stride + x * 4;
-  for (int y = top; y < bottom; y++, p += b->stride)
-    *(guint32 *) (gpointer) p = pixel;
+  if (self->n_pending == self->pending_capacity)
+    {
+      self->pending_capacity = MAX (1024, self->pending_capacity * 2);
+      self->pending = g_renew (PendingBar, self->pending, self->pending_capacity);
+    }
+  p = &self->pending[self->n_pending++];
+  p->x = x;
+  p->bar.top = top;
+  p->bar.bottom = bottom;
+  p->bar.pixel = self->pixel;
+}
 
-  if (b->dirty_x0 >= b->dirty_x1)
+/* The frame's bars grouped by column into self->scratch, each column's in
+ * the order they came (a counting sort on the column). */
+static void
+group_pending (SteveBarRaster *self,
+               int             width)
+{
+  Columns *c = &self->scratch;
+
+  if (self->scratch_width != width || c->start == NULL)
     {
-      b->dirty_x0 = x;
-      b->dirty_x1 = x + 1;
-      b->dirty_y0 = top;
-      b->dirty_y1 = bottom;
+      g_free (c->start);
+      c->start = g_new (guint, width + 1);
+      self->scratch_width = width;
     }
-  else
+  if (c->capacity < self->n_pending)
     {
-      b->dirty_x0 = MIN (b->dirty_x0, x);
-      b->dirty_x1 = MAX (b->dirty_x1, x + 1);
-      b->dirty_y0 = MIN (b->dirty_y0, top);
-      b->dirty_y1 = MAX (b->dirty_y1, bottom);
+      c->capacity = MAX (self->n_pending, 1024);
+      g_free (c->bars);
+      c->bars = g_new (Bar, c->capacity);
     }
+  c->n_bars = self->n_pending;
+
+  /* start[x + 1] counts column x's bars, then becomes where they end */
+  memset (c->start, 0, sizeof (guint) * (width + 1));
+  for (guint i = 0; i < self->n_pending; i++)
+    c->start[self->pending[i].x + 1]++;
+  for (int x = 0; x < width; x++)
+    c->start[x + 1] += c->start[x];
+  /* place each bar at its column's next free slot, start[x] counting up
+   * to column x's end, which is where column x + 1 begins... */
+  for (guint i = 0; i < self->n_pending; i++)
+    c->bars[c->start[self->pending[i].x]++] = self->pending[i].bar;
+  /* ...so every start moved up by one column: move them back */
+  memmove (c->start + 1, c->start, sizeof (guint) * width);
+  c->start[0] = 0;
+}
+
+static inline gboolean
+column_same (const Columns *a,
+             const Columns *b,
+             int            x)
+{
+  guint n = a->start[x + 1] - a->start[x];
+
+  return n == b->start[x + 1] - b->start[x] &&
+         (n == 0 || memcmp (a->bars + a->start[x], b->bars + b->start[x], n * sizeof (Bar)) == 0);
+}
+
+static inline void
+write_bars (Buffer    *b,
+            int        x,
+            const Bar *bars,
+            guint      n)
+{
+  guchar *column = b->pixels + (gsize) x * 4;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint32 pixel = bars[i].pixel;
+
+      for (int y = bars[i].top; y < bars[i].bottom; y++)
+        *(guint32 *) (gpointer) (column + y * b->stride) = pixel;
+    }
+}
+
+/* Makes the buffer's pixels show the frame's bars (self->scratch). When
+ * few columns changed, only those are cleared (where their old bars were:
+ * nothing else in a column is drawn) and written again. When many did,
+ * the box of the old bars is cleared row by row, which streams through
+ * memory where a column at a time touches a cache line per pixel, and
+ * every bar is written. */
+static void
+update_pixels (SteveBarRaster *self,
+               Buffer         *b)
+{
+  const Columns *old = &b->shown;
+  const Columns *new = &self->scratch;
+  guint n_changed = 0;
+
+  /* a change in more than one column in eight redraws them all */
+  if (!self->redraw_all)
+    for (int x = 0; x < b->width && n_changed <= (guint) b->width / 8; x++)
+      n_changed += !column_same (old, new, x);
+
+  if (self->redraw_all || n_changed > (guint) b->width / 8)
+    {
+      int x0 = b->width, x1 = 0, top = b->height, bottom = 0;
+
+      for (int x = 0; x < b->width; x++)
+        for (guint i = old->start[x]; i < old->start[x + 1]; i++)
+          {
+            x0 = MIN (x0, x);
+            x1 = x + 1;
+            top = MIN (top, old->bars[i].top);
+            bottom = MAX (bottom, old->bars[i].bottom);
+          }
+      for (int y = top; y < bottom && x0 < x1; y++)
+        memset (b->pixels + y * b->stride + x0 * 4, 0, (gsize) (x1 - x0) * 4);
+
+      /* in the order they came, series by series: a series' bars keep to
+       * its lane, whose rows stay in cache from one column to the next */
+      for (guint i = 0; i < self->n_pending; i++)
+        write_bars (b, self->pending[i].x, &self->pending[i].bar, 1);
+      self->redraw_all = FALSE;
+    }
+  else if (n_changed > 0)
+    {
+      for (int x = 0; x < b->width; x++)
+        {
+          const Bar *ob = old->bars + old->start[x];
+          guint on = old->start[x + 1] - old->start[x];
+          guchar *column = b->pixels + (gsize) x * 4;
+
+          if (column_same (old, new, x))
+            continue;
+
+          if (on > 0)
+            {
+              int t = ob[0].top, bt = ob[0].bottom;
+
+              for (guint i = 1; i < on; i++)
+                {
+                  t = MIN (t, ob[i].top);
+                  bt = MAX (bt, ob[i].bottom);
+                }
+              for (int y = t; y < bt; y++)
+                *(guint32 *) (gpointer) (column + y * b->stride) = 0;
+            }
+          write_bars (b, x, new->bars + new->start[x], new->start[x + 1] - new->start[x]);
+        }
+    }
+
+  /* the buffer now shows the frame's bars; its old list is the next
+   * frame's scratch */
+  {
+    Columns tmp = b->shown;
+
+    b->shown = self->scratch;
+    self->scratch = tmp;
+  }
+}
+
+/**
+ * steve_bar_raster_redraw_all:
+ *
+ * Makes the next painted picture write every column, as if no buffer had
+ * been drawn in before: what a change of colours or size costs. For
+ * measuring that cost; the pictures are the same either way.
+ */
+void
+steve_bar_raster_redraw_all (SteveBarRaster *self)
+{
+  g_return_if_fail (self != NULL);
+
+  self->redraw_all = TRUE;
 }
 
 static cairo_surface_t *
@@ -309,6 +499,9 @@ steve_bar_raster_paint (SteveBarRaster *self,
   g_return_if_fail (scale > 0);
 
   b = g_steal_pointer (&self->current);
+  group_pending (self, b->width);
+  update_pixels (self, b);
+  self->n_pending = 0;
   b->ref_count = 1;
   pattern = cairo_pattern_create_raster_source (b, CAIRO_CONTENT_COLOR_ALPHA, b->width, b->height);
   cairo_raster_source_pattern_set_acquire (pattern, pattern_acquire, pattern_release);

@@ -26,6 +26,7 @@ void            steve_bar_raster_column (SteveBarRaster *self,
                                          int             x,
                                          int             top,
                                          int             bottom);
+void            steve_bar_raster_redraw_all (SteveBarRaster *self);
 void            steve_bar_raster_paint  (SteveBarRaster *self,
                                          cairo_t        *cr,
                                          double          x,

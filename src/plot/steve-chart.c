@@ -471,6 +471,7 @@ steve_chart_invalidate_caches (SteveChart *self)
   clear_nodes (self);
   self->dec_valid = FALSE;
   self->last_pps = 0.0;
+  steve_bar_raster_redraw_all (self->raster);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "steve-bar-raster.h"
 #include "steve-chart.h"
 #include "steve-field.h"
 #include "steve-history.h"
@@ -598,6 +599,162 @@ test_history_markers (void)
   g_assert_true (steve_history_get_marker (h, 0, &t, NULL, NULL));
   g_assert_cmpfloat (t, ==, 2.0);
   g_assert_cmpfloat (steve_history_get_time (h, 0), ==, 1.0);
+}
+
+/* ------------------------------------------------------------ bar raster */
+
+#define RASTER_SERIES 3
+#define RASTER_FRAMES 400
+#define RASTER_HELD   2   /* frames kept alive, as GTK keeps drawn ones */
+
+typedef struct
+{
+  int      width;
+  int      height;
+  guint32 *expected;   /* what the frame must show */
+  cairo_surface_t *recording;
+} RasterFrame;
+
+static void
+raster_frame_free (gpointer data)
+{
+  RasterFrame *f = data;
+
+  g_free (f->expected);
+  cairo_surface_destroy (f->recording);
+  g_free (f);
+}
+
+/* Replays the frame's recording on transparent and compares it pixel for
+ * pixel with what it must show. */
+static void
+raster_frame_check (const RasterFrame *f,
+                    guint              frame)
+{
+  cairo_surface_t *image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, f->width, f->height);
+  cairo_t *cr = cairo_create (image);
+  const guchar *data;
+  int stride;
+
+  cairo_set_source_surface (cr, f->recording, 0, 0);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (image);
+  data = cairo_image_surface_get_data (image);
+  stride = cairo_image_surface_get_stride (image);
+  for (int y = 0; y < f->height; y++)
+    for (int x = 0; x < f->width; x++)
+      {
+        guint32 got = *(const guint32 *) (gconstpointer) (data + y * stride + x * 4);
+
+        if (got != f->expected[y * f->width + x])
+          g_error ("frame %u, pixel (%d, %d): 0x%08x, expected 0x%08x",
+                   frame, x, y, got, f->expected[y * f->width + x]);
+      }
+  cairo_surface_destroy (image);
+}
+
+/* The raster reuses buffers and rewrites only the columns whose bars
+ * changed. Frame after frame of random changes (a few columns, many, a
+ * colour, the size, bars past the edges), every picture must show exactly
+ * its own bars, also when replayed again after later frames were drawn
+ * into the reused buffers. */
+static void
+test_bar_raster_reuse (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4711);
+  g_autoptr(GQueue) held = g_queue_new ();
+  SteveBarRaster *raster = steve_bar_raster_new ();
+  int width = 41, height = 29;
+  int top[RASTER_SERIES][64], bottom[RASTER_SERIES][64];
+  GdkRGBA colors[RASTER_SERIES] = {
+    { 1.0f, 0.0f, 0.0f, 1.0f }, { 0.0f, 0.5f, 1.0f, 1.0f }, { 0.2f, 0.8f, 0.2f, 1.0f },
+  };
+  guint n_full = 0;
+
+  memset (top, 0, sizeof top);
+  memset (bottom, 0, sizeof bottom);
+
+  for (guint frame = 0; frame < RASTER_FRAMES; frame++)
+    {
+      RasterFrame *f = g_new0 (RasterFrame, 1);
+      guint change = g_rand_int_range (rand, 0, 10);
+      cairo_t *cr;
+
+      if (frame == RASTER_FRAMES / 2)
+        {
+          /* a resize: the spare buffers are of no use any more */
+          width = 53;
+          height = 17;
+        }
+      if (change == 0)
+        {
+          /* many columns: the whole picture is written again */
+          n_full++;
+          for (guint s = 0; s < RASTER_SERIES; s++)
+            for (int x = 0; x < width; x++)
+              {
+                top[s][x] = g_rand_int_range (rand, -3, height);
+                bottom[s][x] = top[s][x] + g_rand_int_range (rand, -1, height / 2);
+              }
+        }
+      else if (change == 1)
+        colors[g_rand_int_range (rand, 0, RASTER_SERIES)].green = (float) g_rand_double (rand);
+      else if (change == 2)
+        steve_bar_raster_redraw_all (raster);
+      else
+        /* a few columns: a bar grows, shrinks, moves, appears or goes */
+        for (guint k = g_rand_int_range (rand, 1, 4); k > 0; k--)
+          {
+            guint s = g_rand_int_range (rand, 0, RASTER_SERIES);
+            int x = g_rand_int_range (rand, 0, width);
+
+            top[s][x] = g_rand_int_range (rand, -2, height + 2);
+            bottom[s][x] = top[s][x] + g_rand_int_range (rand, -1, height);
+          }
+
+      /* what the frame must show: the bars in order on transparent */
+      f->width = width;
+      f->height = height;
+      f->expected = g_new0 (guint32, width * height);
+      for (guint s = 0; s < RASTER_SERIES; s++)
+        {
+          guint32 pixel = 0xffu << 24 |
+                          (guint32) lround (colors[s].red * 255) << 16 |
+                          (guint32) lround (colors[s].green * 255) << 8 |
+                          (guint32) lround (colors[s].blue * 255);
+
+          for (int x = 0; x < width; x++)
+            for (int y = MAX (top[s][x], 0); y < MIN (bottom[s][x], height); y++)
+              f->expected[y * width + x] = pixel;
+        }
+
+      /* drawn as the chart draws it, into a recording as GTK's cairo node */
+      f->recording = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA,
+                                                     &(cairo_rectangle_t) { 0, 0, width, height });
+      cr = cairo_create (f->recording);
+      steve_bar_raster_begin (raster, width, height);
+      for (guint s = 0; s < RASTER_SERIES; s++)
+        {
+          steve_bar_raster_set_color (raster, &colors[s]);
+          for (int x = 0; x < width; x++)
+            steve_bar_raster_column (raster, x, top[s][x], bottom[s][x]);
+        }
+      steve_bar_raster_paint (raster, cr, 0, 0, 1);
+      cairo_destroy (cr);
+
+      raster_frame_check (f, frame);
+      g_queue_push_tail (held, f);
+      if (g_queue_get_length (held) > RASTER_HELD)
+        raster_frame_free (g_queue_pop_head (held));
+      /* the frames still held show what they showed */
+      for (GList *l = held->head; l != NULL; l = l->next)
+        raster_frame_check (l->data, frame);
+    }
+
+  g_assert_cmpuint (n_full, >, 10);
+  g_queue_free_full (g_steal_pointer (&held), raster_frame_free);
+  steve_bar_raster_unref (raster);
 }
 
 /* ------------------------------------------------------------ GUI helpers */
@@ -1794,6 +1951,7 @@ main (int    argc,
   g_test_add_func ("/plot/history/size-and-decimation", test_history_size_and_decimation);
   g_test_add_func ("/plot/history/gap-detector", test_history_gap_detector);
   g_test_add_func ("/plot/history/markers", test_history_markers);
+  g_test_add_func ("/plot/bar-raster/reuse", test_bar_raster_reuse);
   g_test_add_func ("/plot/chart/render-lines", test_chart_render_lines);
   g_test_add_func ("/plot/chart/vector-snapshot", test_chart_vector_snapshot);
   g_test_add_func ("/plot/chart/pause", test_chart_pause);
