@@ -8,8 +8,9 @@
 
 G_BEGIN_DECLS
 
-/* Drops every cached node and decimation, so that the next snapshot does
- * all the work (used by the frame benchmark's worst case). */
+/* Drops every cached node and decimation, and has the bar raster write
+ * every column again, so that the next snapshot does all the work (used
+ * by the frame benchmark's worst case). */
 void steve_chart_invalidate_caches (SteveChart *self);
 
 G_END_DECLS
