@@ -147,6 +147,25 @@ steve_gui_find_label (GtkWidget  *root,
   return NULL;
 }
 
+/* The first widget under @root (depth first, @root included) whose
+ * widget name is @name. */
+GtkWidget *
+steve_gui_find_named (GtkWidget  *root,
+                      const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = steve_gui_find_named (child, name);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 #ifdef GDK_WINDOWING_X11
 static gboolean
 window_is_active (gpointer window)

@@ -23,6 +23,8 @@ guint       steve_gui_count_color  (GdkTexture        *texture,
                                     const GdkRGBA     *color);
 GtkWidget  *steve_gui_find_label   (GtkWidget         *root,
                                     const char        *text);
+GtkWidget  *steve_gui_find_named   (GtkWidget         *root,
+                                    const char        *name);
 gboolean    steve_gui_press_key    (GtkWindow         *window,
                                     const char        *key,
                                     gint64            *arrived_us);

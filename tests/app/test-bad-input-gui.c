@@ -644,22 +644,6 @@ find_type (GtkWidget *root,
   return NULL;
 }
 
-static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 presets_loaded (gpointer data)
 {
@@ -706,7 +690,7 @@ test_preset_name_rejected (Fixture       *f,
   g_assert_nonnull (page);
   g_assert_true (steve_test_wait_for (presets_loaded, page, WAIT_MS));
 
-  name = find_named (page, "slot-1-name");
+  name = steve_gui_find_named (page, "slot-1-name");
   g_assert_nonnull (name);
   gtk_editable_set_text (GTK_EDITABLE (name), "Gentle");
 

@@ -81,23 +81,6 @@ result_cb (GObject      *source,
 /* ------------------------------------------------------------------ widgets */
 
 static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 page_widget (Fixture    *fx,
              const char *format,
              ...) G_GNUC_PRINTF (2, 3);
@@ -115,7 +98,7 @@ page_widget (Fixture    *fx,
   name = g_strdup_vprintf (format, args);
   va_end (args);
 
-  widget = find_named (GTK_WIDGET (fx->page), name);
+  widget = steve_gui_find_named (GTK_WIDGET (fx->page), name);
   if (widget == NULL)
     g_error ("no widget named %s on the page", name);
   return widget;
