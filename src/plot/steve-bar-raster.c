@@ -60,7 +60,6 @@ typedef struct
 typedef struct
 {
   Bar   *bars;
-  guint  n_bars;
   guint  capacity;
   guint *start;   /* width + 1 */
 } Columns;
@@ -80,7 +79,8 @@ typedef struct
 struct _SteveBarRaster
 {
   guint       ref_count;
-  GPtrArray  *spare;      /* Buffer, of the current size */
+  GPtrArray  *spare;      /* Buffer, of the current size (one of an old
+                           * size may wait here until begin() frees it) */
   Buffer     *current;    /* between begin() and paint() */
   guint32     pixel;      /* the colour, opaque */
   PendingBar *pending;    /* the current frame's bars, in call order */
@@ -97,7 +97,7 @@ columns_clear (Columns *c)
 {
   g_clear_pointer (&c->bars, g_free);
   g_clear_pointer (&c->start, g_free);
-  c->n_bars = c->capacity = 0;
+  c->capacity = 0;
 }
 
 static void
@@ -267,6 +267,7 @@ steve_bar_raster_column (SteveBarRaster *self,
 
   if (self->n_pending == self->pending_capacity)
     {
+      g_assert (self->pending_capacity < G_MAXUINT / 2);
       self->pending_capacity = MAX (1024, self->pending_capacity * 2);
       self->pending = g_renew (PendingBar, self->pending, self->pending_capacity);
     }
@@ -293,11 +294,10 @@ group_pending (SteveBarRaster *self,
     }
   if (c->capacity < self->n_pending)
     {
-      c->capacity = MAX (self->n_pending, 1024);
+      c->capacity = MAX (MAX (self->n_pending, 1024), c->capacity * 2);
       g_free (c->bars);
       c->bars = g_new (Bar, c->capacity);
     }
-  c->n_bars = self->n_pending;
 
   /* start[x + 1] counts column x's bars, then becomes where they end */
   memset (c->start, 0, sizeof (guint) * (width + 1));
@@ -344,10 +344,10 @@ write_bars (Buffer    *b,
 
 /* Makes the buffer's pixels show the frame's bars (self->scratch). When
  * few columns changed, only those are cleared (where their old bars were:
- * nothing else in a column is drawn) and written again. When many did,
- * the box of the old bars is cleared row by row, which streams through
- * memory where a column at a time touches a cache line per pixel, and
- * every bar is written. */
+ * nothing else in a column is drawn) and written again. When many did, or
+ * steve_bar_raster_redraw_all() asked for it, the box of the old bars is
+ * cleared row by row, which streams through memory where a column at a
+ * time touches a cache line per pixel, and every bar is written. */
 static void
 update_pixels (SteveBarRaster *self,
                Buffer         *b)
@@ -422,9 +422,9 @@ update_pixels (SteveBarRaster *self,
 /**
  * steve_bar_raster_redraw_all:
  *
- * Makes the next painted picture write every column, as if no buffer had
- * been drawn in before: what a change of colours or size costs. For
- * measuring that cost; the pictures are the same either way.
+ * Makes the next painted picture clear the old bars of the buffer it
+ * reuses and write every bar, as a change of colours does. For measuring
+ * that cost; the pictures are the same either way.
  */
 void
 steve_bar_raster_redraw_all (SteveBarRaster *self)

@@ -605,7 +605,10 @@ test_history_markers (void)
 
 #define RASTER_SERIES 3
 #define RASTER_FRAMES 400
-#define RASTER_HELD   2   /* frames kept alive, as GTK keeps drawn ones */
+#define RASTER_HELD   4   /* at most this many frames kept alive, as GTK
+                           * keeps the ones it drew */
+#define RASTER_STACK  24  /* thin bars per column in a dense frame: more
+                           * bars than the raster's first allocation */
 
 typedef struct
 {
@@ -655,10 +658,11 @@ raster_frame_check (const RasterFrame *f,
 }
 
 /* The raster reuses buffers and rewrites only the columns whose bars
- * changed. Frame after frame of random changes (a few columns, many, a
- * colour, the size, bars past the edges), every picture must show exactly
- * its own bars, also when replayed again after later frames were drawn
- * into the reused buffers. */
+ * changed. Frame after frame of random changes (a few columns, many, none,
+ * a colour, the size, thousands of bars, rows past the edges, columns
+ * outside the picture), every picture must show exactly its own bars,
+ * also when replayed again after later frames were drawn into the reused
+ * buffers, and with the frames held released in any order. */
 static void
 test_bar_raster_reuse (void)
 {
@@ -670,7 +674,8 @@ test_bar_raster_reuse (void)
   GdkRGBA colors[RASTER_SERIES] = {
     { 1.0f, 0.0f, 0.0f, 1.0f }, { 0.0f, 0.5f, 1.0f, 1.0f }, { 0.2f, 0.8f, 0.2f, 1.0f },
   };
-  guint n_full = 0;
+  gboolean dense = FALSE;
+  guint n_full = 0, n_dense = 0, max_held = 0;
 
   memset (top, 0, sizeof top);
   memset (bottom, 0, sizeof bottom);
@@ -702,6 +707,10 @@ test_bar_raster_reuse (void)
         colors[g_rand_int_range (rand, 0, RASTER_SERIES)].green = (float) g_rand_double (rand);
       else if (change == 2)
         steve_bar_raster_redraw_all (raster);
+      else if (change == 3)
+        dense = !dense;
+      else if (change == 4)
+        ; /* nothing changes */
       else
         /* a few columns: a bar grows, shrinks, moves, appears or goes */
         for (guint k = g_rand_int_range (rand, 1, 4); k > 0; k--)
@@ -727,6 +736,11 @@ test_bar_raster_reuse (void)
           for (int x = 0; x < width; x++)
             for (int y = MAX (top[s][x], 0); y < MIN (bottom[s][x], height); y++)
               f->expected[y * width + x] = pixel;
+          for (int k = 0; dense && k < RASTER_STACK; k++)
+            if ((guint) k % RASTER_SERIES == s)
+              for (int x = 0; x < width; x++)
+                for (int y = k; y < MIN (k + 1 + x % 3, height); y++)
+                  f->expected[y * width + x] = pixel;
         }
 
       /* drawn as the chart draws it, into a recording as GTK's cairo node */
@@ -739,20 +753,37 @@ test_bar_raster_reuse (void)
           steve_bar_raster_set_color (raster, &colors[s]);
           for (int x = 0; x < width; x++)
             steve_bar_raster_column (raster, x, top[s][x], bottom[s][x]);
+          for (int k = 0; dense && k < RASTER_STACK; k++)
+            if ((guint) k % RASTER_SERIES == s)
+              for (int x = 0; x < width; x++)
+                steve_bar_raster_column (raster, x, k, k + 1 + x % 3);
+          /* outside the picture: nothing */
+          steve_bar_raster_column (raster, -1, 0, height);
+          steve_bar_raster_column (raster, width, 0, height);
         }
+      n_dense += dense;
       steve_bar_raster_paint (raster, cr, 0, 0, 1);
       cairo_destroy (cr);
 
       raster_frame_check (f, frame);
       g_queue_push_tail (held, f);
-      if (g_queue_get_length (held) > RASTER_HELD)
-        raster_frame_free (g_queue_pop_head (held));
+      /* GTK lets go of frames in its own time: keep 0 to RASTER_HELD,
+       * and let any of them go */
+      {
+        guint keep = g_rand_int_range (rand, 0, RASTER_HELD + 1);
+
+        while (g_queue_get_length (held) > keep)
+          raster_frame_free (g_queue_pop_nth (held, g_rand_int_range (rand, 0, g_queue_get_length (held))));
+        max_held = MAX (max_held, g_queue_get_length (held));
+      }
       /* the frames still held show what they showed */
       for (GList *l = held->head; l != NULL; l = l->next)
         raster_frame_check (l->data, frame);
     }
 
   g_assert_cmpuint (n_full, >, 10);
+  g_assert_cmpuint (n_dense, >, 10);
+  g_assert_cmpuint (max_held, ==, RASTER_HELD);
   g_queue_free_full (g_steal_pointer (&held), raster_frame_free);
   steve_bar_raster_unref (raster);
 }
