@@ -207,7 +207,7 @@ steve_bar_raster_begin (SteveBarRaster *self,
   /* the most recently released buffer: the nearest to this frame */
   if (self->spare->len > 0)
     {
-      Buffer *buffer = g_ptr_array_steal_index (self->spare, self->spare->len - 1);
+      Buffer *buffer = g_ptr_array_steal_index_fast (self->spare, self->spare->len - 1);
 
       if (buffer->width == width && buffer->height == height)
         {
@@ -325,20 +325,43 @@ column_same (const Columns *a,
          (n == 0 || memcmp (a->bars + a->start[x], b->bars + b->start[x], n * sizeof (Bar)) == 0);
 }
 
+/* Rows [top, bottom) of column @x in @pixel (0: cleared). */
+static inline void
+fill_rows (Buffer  *b,
+           int      x,
+           int      top,
+           int      bottom,
+           guint32  pixel)
+{
+  guchar *p = b->pixels + top * b->stride + (gsize) x * 4;
+
+  for (int y = top; y < bottom; y++, p += b->stride)
+    *(guint32 *) (gpointer) p = pixel;
+}
+
 static inline void
 write_bars (Buffer    *b,
             int        x,
             const Bar *bars,
             guint      n)
 {
-  guchar *column = b->pixels + (gsize) x * 4;
-
   for (guint i = 0; i < n; i++)
-    {
-      guint32 pixel = bars[i].pixel;
+    fill_rows (b, x, bars[i].top, bars[i].bottom, bars[i].pixel);
+}
 
-      for (int y = bars[i].top; y < bars[i].bottom; y++)
-        *(guint32 *) (gpointer) (column + y * b->stride) = pixel;
+/* The rows @bars span: the smallest top to the largest bottom (n > 0). */
+static void
+bars_rows (const Bar *bars,
+           guint      n,
+           int       *top,
+           int       *bottom)
+{
+  *top = bars[0].top;
+  *bottom = bars[0].bottom;
+  for (guint i = 1; i < n; i++)
+    {
+      *top = MIN (*top, bars[i].top);
+      *bottom = MAX (*bottom, bars[i].bottom);
     }
 }
 
@@ -363,18 +386,20 @@ update_pixels (SteveBarRaster *self,
 
   if (self->redraw_all || n_changed > (guint) b->width / 8)
     {
-      int x0 = b->width, x1 = 0, top = b->height, bottom = 0;
+      guint n_old = old->start[b->width];
 
-      for (int x = 0; x < b->width; x++)
-        for (guint i = old->start[x]; i < old->start[x + 1]; i++)
-          {
-            x0 = MIN (x0, x);
-            x1 = x + 1;
-            top = MIN (top, old->bars[i].top);
-            bottom = MAX (bottom, old->bars[i].bottom);
-          }
-      for (int y = top; y < bottom && x0 < x1; y++)
-        memset (b->pixels + y * b->stride + x0 * 4, 0, (gsize) (x1 - x0) * 4);
+      if (n_old > 0)
+        {
+          int x0 = 0, x1 = b->width, top, bottom;
+
+          while (old->start[x0 + 1] == 0)
+            x0++;
+          while (old->start[x1 - 1] == n_old)
+            x1--;
+          bars_rows (old->bars, n_old, &top, &bottom);
+          for (int y = top; y < bottom; y++)
+            memset (b->pixels + y * b->stride + x0 * 4, 0, (gsize) (x1 - x0) * 4);
+        }
 
       /* in the order they came, series by series: a series' bars keep to
        * its lane, whose rows stay in cache from one column to the next */
@@ -386,24 +411,17 @@ update_pixels (SteveBarRaster *self,
     {
       for (int x = 0; x < b->width; x++)
         {
-          const Bar *ob = old->bars + old->start[x];
           guint on = old->start[x + 1] - old->start[x];
-          guchar *column = b->pixels + (gsize) x * 4;
 
           if (column_same (old, new, x))
             continue;
 
           if (on > 0)
             {
-              int t = ob[0].top, bt = ob[0].bottom;
+              int top, bottom;
 
-              for (guint i = 1; i < on; i++)
-                {
-                  t = MIN (t, ob[i].top);
-                  bt = MAX (bt, ob[i].bottom);
-                }
-              for (int y = t; y < bt; y++)
-                *(guint32 *) (gpointer) (column + y * b->stride) = 0;
+              bars_rows (old->bars + old->start[x], on, &top, &bottom);
+              fill_rows (b, x, top, bottom, 0);
             }
           write_bars (b, x, new->bars + new->start[x], new->start[x + 1] - new->start[x]);
         }
