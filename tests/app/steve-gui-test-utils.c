@@ -129,22 +129,46 @@ steve_gui_count_color (GdkTexture    *texture,
   return n;
 }
 
-/* The first GtkLabel under @root (depth first) whose text contains @text. */
+/* The first widget under @root (depth first, @root included) that @match
+ * accepts. */
 GtkWidget *
-steve_gui_find_label (GtkWidget  *root,
-                      const char *text)
+steve_gui_find_widget (GtkWidget           *root,
+                       SteveGuiWidgetMatch  match,
+                       gconstpointer        data)
 {
-  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
+  if (match (root, data))
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = steve_gui_find_label (child, text);
+      GtkWidget *found = steve_gui_find_widget (child, match, data);
 
       if (found)
         return found;
     }
   return NULL;
+}
+
+static gboolean
+label_contains (GtkWidget     *widget,
+                gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
+}
+
+/* The first GtkLabel under @root (depth first) whose text contains @text. */
+GtkWidget *
+steve_gui_find_label (GtkWidget  *root,
+                      const char *text)
+{
+  return steve_gui_find_widget (root, label_contains, text);
+}
+
+static gboolean
+is_named (GtkWidget     *widget,
+          gconstpointer  name)
+{
+  return g_strcmp0 (gtk_widget_get_name (widget), name) == 0;
 }
 
 /* The first widget under @root (depth first, @root included) whose
@@ -153,17 +177,7 @@ GtkWidget *
 steve_gui_find_named (GtkWidget  *root,
                       const char *name)
 {
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = steve_gui_find_named (child, name);
-
-      if (found)
-        return found;
-    }
-  return NULL;
+  return steve_gui_find_widget (root, is_named, name);
 }
 
 #ifdef GDK_WINDOWING_X11

@@ -21,6 +21,12 @@ void        steve_gui_save_png     (GdkTexture        *texture,
                                     const char        *name);
 guint       steve_gui_count_color  (GdkTexture        *texture,
                                     const GdkRGBA     *color);
+typedef gboolean (*SteveGuiWidgetMatch) (GtkWidget     *widget,
+                                         gconstpointer  data);
+
+GtkWidget  *steve_gui_find_widget  (GtkWidget         *root,
+                                    SteveGuiWidgetMatch match,
+                                    gconstpointer      data);
 GtkWidget  *steve_gui_find_label   (GtkWidget         *root,
                                     const char        *text);
 GtkWidget  *steve_gui_find_named   (GtkWidget         *root,

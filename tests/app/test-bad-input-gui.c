@@ -628,20 +628,11 @@ test_start_in_wrong_state (Fixture       *f,
   g_object_set (f->window, "live-mode", TRUE, NULL);
 }
 
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
+static gboolean
+is_presets_page (GtkWidget     *widget,
+                 gconstpointer  data)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_type (child, type);
-
-      if (found)
-        return found;
-    }
-  return NULL;
+  return STEVE_IS_PRESETS_PAGE (widget);
 }
 
 static gboolean
@@ -686,7 +677,7 @@ test_preset_name_rejected (Fixture       *f,
   AdwMessageDialog *dialog;
 
   steve_window_show_page (f->window, "presets");
-  page = find_type (GTK_WIDGET (f->window), STEVE_TYPE_PRESETS_PAGE);
+  page = steve_gui_find_widget (GTK_WIDGET (f->window), is_presets_page, NULL);
   g_assert_nonnull (page);
   g_assert_true (steve_test_wait_for (presets_loaded, page, WAIT_MS));
 

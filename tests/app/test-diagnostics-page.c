@@ -265,20 +265,18 @@ has_css_class (GtkWidget  *widget,
   return gtk_widget_has_css_class (widget, name);
 }
 
+static gboolean
+is_numeric_label (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "numeric");
+}
+
 /* The value label of a row: its suffix GtkLabel with the numeric style. */
 static GtkWidget *
 find_numeric_label (GtkWidget *root)
 {
-  if (GTK_IS_LABEL (root) && gtk_widget_has_css_class (root, "numeric"))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_numeric_label (child);
-
-      if (found)
-        return found;
-    }
-  return NULL;
+  return steve_gui_find_widget (root, is_numeric_label, NULL);
 }
 
 /* ------------------------------------------------------------------ fixture */

@@ -111,21 +111,20 @@ sim_viscous_is (gpointer data)
   return fabs (config.values[STEVE_FIELD_VISCOUS] - *(double *) data) < 1e-9;
 }
 
+static gboolean
+is_banner_revealer (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  GtkWidget *child = gtk_widget_get_first_child (widget);
+
+  return GTK_IS_REVEALER (widget) && child != NULL && gtk_widget_has_css_class (child, "banner");
+}
+
 /* The banner: the revealer around the box styled "banner". */
 static GtkWidget *
 find_banner (GtkWidget *widget)
 {
-  if (gtk_widget_has_css_class (widget, "banner") && GTK_IS_REVEALER (gtk_widget_get_parent (widget)))
-    return gtk_widget_get_parent (widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_banner (child);
-
-      if (found)
-        return found;
-    }
-  return NULL;
+  return steve_gui_find_widget (widget, is_banner_revealer, NULL);
 }
 
 static const char *
