@@ -6,8 +6,10 @@
  * float channels, 28 bytes a sample). Every chunk but the last is full, so
  * sample i is in chunk i / 4096. Each block of 16 samples and each chunk
  * carry min/max/sum/count per channel; a range query reads raw values only
- * for the partial blocks at its two ends. The memory cap drops whole chunks
- * from the front, never copying the rest.
+ * for the partial blocks at its two ends. The block summaries are kept as
+ * one array per field, so the decimation, which needs only min and max,
+ * reads 8 bytes per block and two contiguous runs per column. The memory
+ * cap drops whole chunks from the front, never copying the rest.
  *
  * Gaps: a step is a gap when it is longer than STEVE_HISTORY_GAP_FACTOR ×
  * the median of the previous 16 steps and more than twice the previous step
@@ -50,7 +52,11 @@ typedef struct
   guint   n;
   guint   n_gaps;
   Summary total[STEVE_N_CHANNELS];
-  Summary blocks[STEVE_N_CHANNELS][BLOCKS_PER_CHUNK];
+  /* Per block; an empty block (no known value) has min +∞, max −∞. */
+  float   block_min[STEVE_N_CHANNELS][BLOCKS_PER_CHUNK];
+  float   block_max[STEVE_N_CHANNELS][BLOCKS_PER_CHUNK];
+  double  block_sum[STEVE_N_CHANNELS][BLOCKS_PER_CHUNK];
+  guint8  block_count[STEVE_N_CHANNELS][BLOCKS_PER_CHUNK];
   guint64 gap_bits[GAP_WORDS];
   gint64  time_us[CHUNK];
   float   values[STEVE_N_CHANNELS][CHUNK];
@@ -502,10 +508,18 @@ steve_history_append (SteveHistory      *self,
       for (guint ch = 0; ch < STEVE_N_CHANNELS; ch++)
         {
           if (off % BLOCK == 0)
-            summary_reset (&c->blocks[ch][block]);
+            {
+              c->block_min[ch][block] = INFINITY;
+              c->block_max[ch][block] = -INFINITY;
+            }
           c->values[ch][off] = v[ch];
-          summary_add (&c->blocks[ch][block], v[ch]);
           summary_add (&c->total[ch], v[ch]);
+          if (isnan (v[ch]))
+            continue;
+          c->block_min[ch][block] = MIN (c->block_min[ch][block], v[ch]);
+          c->block_max[ch][block] = MAX (c->block_max[ch][block], v[ch]);
+          c->block_sum[ch][block] += v[ch];
+          c->block_count[ch][block]++;
         }
 
       c->n++;
@@ -806,7 +820,16 @@ chunk_summary (const Chunk *c,
   for (guint i = s; i < bs * BLOCK; i++)
     summary_add (acc, v[i]);
   for (guint b = bs; b < be; b++)
-    summary_merge (acc, &c->blocks[channel][b]);
+    {
+      Summary block = {
+        .min = c->block_min[channel][b],
+        .max = c->block_max[channel][b],
+        .sum = c->block_sum[channel][b],
+        .count = c->block_count[channel][b],
+      };
+
+      summary_merge (acc, &block);
+    }
   for (guint i = be * BLOCK; i < e; i++)
     summary_add (acc, v[i]);
 }
@@ -831,13 +854,16 @@ range_summary (SteveHistory *self,
 }
 
 /* Min and max only: the decimation's inner loop. Four independent
- * accumulators (minss/maxss chains), NaN never wins a comparison. */
+ * accumulators (minss/maxss chains), NaN never wins a comparison.
+ * @lo_v and @hi_v are the arrays to take the minimum and the maximum of:
+ * the raw values (both the same array) or the blocks' min and max. */
 static inline void
-raw_minmax (const float *v,
-            guint        s,
-            guint        e,
-            float       *lo,
-            float       *hi)
+minmax_of (const float *lo_v,
+           const float *hi_v,
+           guint        s,
+           guint        e,
+           float       *lo,
+           float       *hi)
 {
   float mn0 = *lo, mn1 = *lo, mn2 = *lo, mn3 = *lo;
   float mx0 = *hi, mx1 = *hi, mx2 = *hi, mx3 = *hi;
@@ -845,23 +871,24 @@ raw_minmax (const float *v,
 
   for (; i + 4 <= e; i += 4)
     {
-      float a = v[i], b = v[i + 1], c = v[i + 2], d = v[i + 3];
+      float a = lo_v[i], b = lo_v[i + 1], c = lo_v[i + 2], d = lo_v[i + 3];
+      float p = hi_v[i], q = hi_v[i + 1], r = hi_v[i + 2], t = hi_v[i + 3];
 
       mn0 = a < mn0 ? a : mn0;
       mn1 = b < mn1 ? b : mn1;
       mn2 = c < mn2 ? c : mn2;
       mn3 = d < mn3 ? d : mn3;
-      mx0 = a > mx0 ? a : mx0;
-      mx1 = b > mx1 ? b : mx1;
-      mx2 = c > mx2 ? c : mx2;
-      mx3 = d > mx3 ? d : mx3;
+      mx0 = p > mx0 ? p : mx0;
+      mx1 = q > mx1 ? q : mx1;
+      mx2 = r > mx2 ? r : mx2;
+      mx3 = t > mx3 ? t : mx3;
     }
   for (; i < e; i++)
     {
-      float a = v[i];
+      float a = lo_v[i], p = hi_v[i];
 
       mn0 = a < mn0 ? a : mn0;
-      mx0 = a > mx0 ? a : mx0;
+      mx0 = p > mx0 ? p : mx0;
     }
 
   mn0 = mn1 < mn0 ? mn1 : mn0;
@@ -905,21 +932,12 @@ range_minmax (SteveHistory *self,
           const float *v = c->values[channel];
 
           if (bs >= be)
-            raw_minmax (v, s, e, lo, hi);
+            minmax_of (v, v, s, e, lo, hi);
           else
             {
-              raw_minmax (v, s, bs * BLOCK, lo, hi);
-              for (guint k = bs; k < be; k++)
-                {
-                  const Summary *bk = &c->blocks[channel][k];
-
-                  if (bk->count > 0)
-                    {
-                      *lo = MIN (*lo, bk->min);
-                      *hi = MAX (*hi, bk->max);
-                    }
-                }
-              raw_minmax (v, be * BLOCK, e, lo, hi);
+              minmax_of (v, v, s, bs * BLOCK, lo, hi);
+              minmax_of (c->block_min[channel], c->block_max[channel], bs, be, lo, hi);
+              minmax_of (v, v, be * BLOCK, e, lo, hi);
             }
         }
 
@@ -1036,6 +1054,74 @@ column_of (double t,
   return MIN (c, (gint64) n_columns - 1);
 }
 
+/* The first index in [lo, hi) whose sample is in column @c or after it
+ * (hi when none is): a search from @guess, where it probably is, in steps
+ * that double, then a binary search of the last step. Sample times never
+ * decrease, so "before column c" holds for a prefix of the indices. */
+static guint
+first_in_column (SteveHistory *self,
+                 guint         lo,
+                 guint         hi,
+                 guint         guess,
+                 gint64        c,
+                 double        t0,
+                 double        t1,
+                 double        k,
+                 guint         n_columns)
+{
+  guint step = 1;
+
+#define BEFORE(i) (column_of (time_at (self, (i)), t0, t1, k, n_columns) < c)
+
+  guess = CLAMP (guess, lo, hi);
+  if (guess < hi && BEFORE (guess))
+    {
+      lo = guess + 1;
+      while (lo < hi)
+        {
+          guint p = hi - lo > step ? lo + step - 1 : hi - 1;
+
+          if (!BEFORE (p))
+            {
+              hi = p;
+              break;
+            }
+          lo = p + 1;
+          step *= 2;
+        }
+    }
+  else
+    {
+      hi = guess;
+      while (lo < hi)
+        {
+          guint p = hi - lo > step ? hi - step : lo;
+
+          if (BEFORE (p))
+            {
+              lo = p + 1;
+              break;
+            }
+          hi = p;
+          step *= 2;
+        }
+    }
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (BEFORE (mid))
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+#undef BEFORE
+
+  return lo;
+}
+
 /* bounds[i] = first sample index of column first + i, for i in
  * 0 … n_out; bounds[n_out] is the end of column first + n_out − 1. */
 static const guint *
@@ -1069,48 +1155,15 @@ column_bounds (SteveHistory *self,
   hi = upper_bound (self, t1);
 
   /* First column: a search over the whole history */
-  {
-    guint a = 0, b = hi;
-
-    while (a < b)
-      {
-        guint mid = a + (b - a) / 2;
-
-        if (column_of (time_at (self, mid), t0, t1, k, n_columns) < (gint64) first)
-          a = mid + 1;
-        else
-          b = mid;
-      }
-    bounds[0] = a;
-  }
+  bounds[0] = first_in_column (self, 0, hi, hi / 2, first, t0, t1, k, n_columns);
   bounds[n_out] = (first + n_out == n_columns) ? hi : 0;
   avg = (double) (hi - bounds[0]) / MAX (n_columns - first, 1);
 
-  for (guint i = 1; i <= n_out; i++)
-    {
-      guint c = first + i;
-      guint a = bounds[i - 1];
-      guint b = hi;
-      guint guess = a + (guint) (2 * avg) + 2;
-
-      if (c == n_columns)
-        break;
-
-      /* Most columns end close to where the previous one did. */
-      if (guess < hi && column_of (time_at (self, guess), t0, t1, k, n_columns) >= (gint64) c)
-        b = guess;
-
-      while (a < b)
-        {
-          guint mid = a + (b - a) / 2;
-
-          if (column_of (time_at (self, mid), t0, t1, k, n_columns) < (gint64) c)
-            a = mid + 1;
-          else
-            b = mid;
-        }
-      bounds[i] = a;
-    }
+  /* Most columns end close to where an even share would end them. */
+  for (guint i = 1; i <= n_out && first + i < n_columns; i++)
+    bounds[i] = first_in_column (self, bounds[i - 1], hi,
+                                 bounds[i - 1] + (guint) lround (avg),
+                                 first + i, t0, t1, k, n_columns);
 
   self->memo.t0 = t0;
   self->memo.t1 = t1;

@@ -300,6 +300,79 @@ test_history_decimate (void)
     }
 }
 
+/* Host times as TCP batching makes them: runs of up to 300 samples that
+ * share one time, then a step as long as the run. The column bounds are
+ * searched from where an even share of the samples would put them; here
+ * they are far from it in both directions. */
+static void
+test_history_decimate_bursts (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (77);
+  g_autoptr(Synth) s = synth_new (rand, 20000, 0);
+  g_autoptr(SteveHistory) h = NULL;
+  gint64 host = s->origin;
+  double d0, d1;
+
+  for (guint i = 0; i < s->samples->len; )
+    {
+      guint run = g_rand_int_range (rand, 1, 301);
+
+      for (guint j = i; j < MIN (i + run, s->samples->len); j++)
+        g_array_index (s->samples, SteveSample, j).host_time_us = host;
+      host += (gint64) run * INTERVAL_US + g_rand_int_range (rand, 0, 5000);
+      i += run;
+    }
+  h = history_from_synth (s);
+
+  /* This test is about the columns: the expected gap flags are the
+   * detector's own (test_history_gap_detector covers the detector). */
+  for (guint i = 0; i < s->samples->len; i++)
+    g_array_index (s->gap, gboolean, i) = steve_history_is_gap_before (h, i);
+
+  g_assert_true (steve_history_get_time_range (h, &d0, &d1));
+  check_decimation (h, s, d0, d1, 1280);
+  check_decimation (h, s, d0, d1, 20000 * 3);
+  check_decimation (h, s, d0 - 50, d1 + 50, 777);
+  for (guint iter = 0; iter < 40; iter++)
+    {
+      double a = g_rand_double_range (rand, d0 - 5, d1);
+      double span = pow (10.0, g_rand_double_range (rand, -2, log10 (d1 - d0 + 10)));
+
+      check_decimation (h, s, a, a + span, g_rand_int_range (rand, 1, 3000));
+    }
+
+  /* A part of a decimation is that part of the whole one. */
+  for (guint iter = 0; iter < 40; iter++)
+    {
+      guint n = g_rand_int_range (rand, 1, 2000);
+      guint first = g_rand_int_range (rand, 0, n);
+      guint n_out = g_rand_int_range (rand, 0, n - first + 1);
+      double a = g_rand_double_range (rand, d0 - 5, d1);
+      double b = a + pow (10.0, g_rand_double_range (rand, -1, log10 (d1 - d0 + 10)));
+      g_autofree SteveColumn *whole = g_new (SteveColumn, n);
+      g_autofree SteveColumn *part = g_new (SteveColumn, MAX (n_out, 1));
+
+      for (SteveChannel ch = 0; ch < STEVE_N_CHANNELS; ch++)
+        {
+          steve_history_decimate_columns (h, ch, a, b, n, whole);
+          steve_history_decimate_columns_range (h, ch, a, b, n, first, n_out, part);
+          for (guint c = 0; c < n_out; c++)
+            {
+              const SteveColumn *w = &whole[first + c], *p = &part[c];
+
+              g_assert_cmpuint (p->flags, ==, w->flags);
+              if (w->flags & STEVE_COLUMN_HAS_DATA)
+                {
+                  g_assert_cmpfloat (p->min, ==, w->min);
+                  g_assert_cmpfloat (p->max, ==, w->max);
+                  g_assert_cmpfloat (p->first, ==, w->first);
+                  g_assert_cmpfloat (p->last, ==, w->last);
+                }
+            }
+        }
+    }
+}
+
 static void
 test_history_stats (void)
 {
@@ -1976,6 +2049,7 @@ main (int    argc,
   adw_init ();
 
   g_test_add_func ("/plot/history/decimate", test_history_decimate);
+  g_test_add_func ("/plot/history/decimate-bursts", test_history_decimate_bursts);
   g_test_add_func ("/plot/history/stats", test_history_stats);
   g_test_add_func ("/plot/history/value-at", test_history_value_at);
   g_test_add_func ("/plot/history/memory-cap", test_history_memory_cap);
