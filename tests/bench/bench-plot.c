@@ -87,6 +87,7 @@ typedef enum
   MODE_APPEND = 1 << 0,      /* 100 samples/s arrive (1–2 per frame) */
   MODE_INVALIDATE = 1 << 1,  /* drop every cache before each frame */
   MODE_CURSOR = 1 << 2,      /* the pointer moves */
+  MODE_PAN = 1 << 3,         /* the view is dragged, 3 pixels a frame */
 } Mode;
 
 static const struct
@@ -98,6 +99,7 @@ static const struct
   { 0, "window all, following, +100 samples/s", MODE_APPEND },
   { 0, "window all, every cache dropped each frame", MODE_INVALIDATE },
   { 0, "window all, pointer moving", MODE_CURSOR },
+  { 0, "window all, dragged 3 px a frame", MODE_PAN },
   { 10, "10 s window, following live, +100 samples/s", MODE_APPEND },
   { 10, "10 s window, following, +100/s, pointer moving", MODE_APPEND | MODE_CURSOR },
   { 10, "10 s window, every cache dropped each frame", MODE_INVALIDATE },
@@ -151,6 +153,16 @@ run (GtkWidget    *chart,
           steve_chart_get_view (STEVE_CHART (chart), &t0, &t1);
           steve_chart_set_cursor_time (STEVE_CHART (chart), t0 + (t1 - t0) * (frame % 97) / 97.0);
         }
+      if (mode & MODE_PAN)
+        {
+          double t0, t1;
+
+          /* back and forth, so that the data stays in view: every column
+           * changes each frame, as in a resize, and the column bounds are
+           * searched again */
+          steve_chart_get_view (STEVE_CHART (chart), &t0, &t1);
+          steve_chart_pan (STEVE_CHART (chart), ((frame / 40) % 2 ? -3.0 : 3.0) * (t1 - t0) / w);
+        }
 
       a = g_get_monotonic_time ();
       snapshot = gtk_snapshot_new ();
@@ -173,6 +185,7 @@ run (GtkWidget    *chart,
 
   bench_cpu_unpin ();
   steve_chart_set_cursor_time (STEVE_CHART (chart), NAN);
+  steve_chart_follow_live (STEVE_CHART (chart));
 
   stats (snap, &snap_med, &snap_p99);
   stats (total, &tot_med, &tot_p99);
