@@ -197,9 +197,17 @@ struct _SteveChart
   SteveColumn       *columns;          /* STEVE_N_CHANNELS × columns_alloc */
   guint              columns_alloc;
   gboolean           dec_valid;
-  double             dec_t0;
-  double             dec_t1;
+  double             dec_a;            /* columns dec_c0 … dec_c0 + dec_n_columns − 1 */
+  double             dec_b;            /* of the decimation (dec_a, dec_b, dec_m) */
+  guint              dec_m;
+  gint64             dec_c0;
   guint              dec_n_columns;
+  guint              dec_n_computed;   /* columns decimated by the last update, per channel */
+  gboolean           grid_valid;       /* frozen views' column grid */
+  double             grid_a;
+  double             grid_b;
+  double             grid_span;
+  guint              grid_n;
   guint64            dec_serial;
   guint              dec_channels;
   guint              dec_n_samples;
@@ -475,6 +483,31 @@ steve_chart_invalidate_caches (SteveChart *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+guint
+steve_chart_get_n_decimated_columns (SteveChart *self)
+{
+  g_return_val_if_fail (STEVE_IS_CHART (self), 0);
+
+  return self->dec_n_computed;
+}
+
+const SteveColumn *
+steve_chart_get_columns (SteveChart   *self,
+                         SteveChannel  channel,
+                         guint        *n_columns)
+{
+  g_return_val_if_fail (STEVE_IS_CHART (self), NULL);
+  g_return_val_if_fail (channel < STEVE_N_CHANNELS, NULL);
+  g_return_val_if_fail (n_columns != NULL, NULL);
+
+  *n_columns = 0;
+  if (!self->dec_valid || !(self->dec_channels & STEVE_CHANNEL_BIT (channel)))
+    return NULL;
+
+  *n_columns = self->dec_n_columns;
+  return self->columns + (gsize) channel * self->columns_alloc;
+}
+
 /* ------------------------------------------------------------ view */
 
 static void
@@ -727,10 +760,73 @@ ensure_geometry (SteveChart *self)
 
 /* ------------------------------------------------------------ data */
 
-/* Decimates the visible channels into self->columns. When the view is the
- * same and samples were only appended (the "all" window between two of
- * its steps, or a paused view reaching to the present), only the columns
- * from the one holding the previous newest sample are recomputed. */
+/* Frozen views are decimated on a grid of columns that stays put while
+ * the span and the width do: 2 × GRID_HALF columns of the view's width,
+ * centred where the span was set. A view dragged sideways then shows
+ * columns it already has, moved, and only the columns that come into
+ * view are decimated. The view is drawn from the grid column nearest to
+ * its start, so the data sit at most half a device pixel from where the
+ * view's own columns would put them; axes, markers and the cursor keep
+ * the exact view. Following views decimate their own range, exactly. */
+#define GRID_HALF (1u << 24)
+
+static void
+column_grid (SteveChart *self,
+             double      t0,
+             double      t1,
+             guint       n,
+             double     *a,
+             double     *b,
+             guint      *m,
+             gint64     *c0)
+{
+  double k;
+
+  if (self->following)
+    {
+      self->grid_valid = FALSE;
+      *a = t0;
+      *b = t1;
+      *m = n;
+      *c0 = 0;
+      return;
+    }
+
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      /* a drag keeps the span, give or take the rounding of t0 + δ and
+       * t1 + δ: that much of a difference keeps the grid */
+      if (!self->grid_valid || self->grid_n != n ||
+          fabs ((t1 - t0) - self->grid_span) > 1e-9 * self->grid_span)
+        {
+          k = n / (t1 - t0);
+          self->grid_valid = TRUE;
+          self->grid_span = t1 - t0;
+          self->grid_n = n;
+          self->grid_a = t0 - GRID_HALF / k;
+          self->grid_b = self->grid_a + 2.0 * GRID_HALF / k;
+        }
+
+      *a = self->grid_a;
+      *b = self->grid_b;
+      *m = 2 * GRID_HALF;
+      /* the same factor as the history's column function */
+      k = *m / (*b - *a);
+      *c0 = (gint64) floor ((t0 - *a) * k + 0.5);
+      if (*c0 >= 0 && *c0 + n <= *m)
+        return;
+
+      /* dragged half a grid away: a new grid around the view */
+      self->grid_valid = FALSE;
+    }
+
+  g_assert_not_reached ();
+}
+
+/* Decimates the visible channels into self->columns. Columns already
+ * decimated are kept (moved, when a frozen view moved by whole columns of
+ * its grid), and when samples were only appended, the columns from the
+ * one holding the previous newest sample are decimated again. */
 static void
 update_columns (SteveChart *self,
                 double      t0,
@@ -738,10 +834,13 @@ update_columns (SteveChart *self,
 {
   guint n = self->geo.n_columns;
   guint channels = self->visible_channels;
-  guint first_col = 0;
   guint n_samples = 0;
-  double d0 = 0.0, d1 = 0.0;
-  gint64 origin = 0;
+  double d0 = 0.0, d1 = 0.0, a, b;
+  gint64 origin = 0, c0;
+  guint m;
+  /* the columns to decimate: [new_lo, new_hi) and [tail, n) */
+  guint new_lo = 0, new_hi = n, tail = n;
+  gint64 shift = 0;
 
   if (self->history != NULL)
     {
@@ -750,15 +849,33 @@ update_columns (SteveChart *self,
       origin = steve_history_get_origin_us (self->history);
     }
 
-  if (self->dec_valid && self->dec_t0 == t0 && self->dec_t1 == t1 &&
-      self->dec_n_columns == n && self->dec_channels == channels)
-    {
-      if (self->dec_serial == self->data_serial)
-        return;
+  column_grid (self, t0, t1, n, &a, &b, &m, &c0);
 
-      if (n_samples >= self->dec_n_samples && self->dec_n_samples > 0 &&
-          d0 == self->dec_d0 && origin == self->dec_origin)
-        first_col = (guint) CLAMP (steve_history_column_of (self->dec_d1, t0, t1, n), 0, (gint64) n);
+  if (self->dec_valid && self->dec_a == a && self->dec_b == b && self->dec_m == m &&
+      self->dec_n_columns == n && self->dec_channels == channels && self->columns_alloc >= n)
+    {
+      gboolean same_data = self->dec_serial == self->data_serial;
+      gboolean appended = n_samples >= self->dec_n_samples && self->dec_n_samples > 0 &&
+                          d0 == self->dec_d0 && origin == self->dec_origin;
+
+      shift = c0 - self->dec_c0;
+      if ((same_data || appended) && ABS (shift) < (gint64) n)
+        {
+          if (shift > 0)
+            new_lo = n - (guint) shift;
+          else
+            new_hi = (guint) -shift;
+          if (!same_data)
+            tail = (guint) CLAMP (steve_history_column_of (self->dec_d1, a, b, m) - c0, 0, (gint64) n);
+        }
+      else
+        shift = 0;
+
+      if (new_lo >= new_hi && tail >= n)
+        {
+          self->dec_n_computed = 0;
+          return;
+        }
     }
 
   if (self->columns_alloc < n)
@@ -770,7 +887,14 @@ update_columns (SteveChart *self,
       self->bar_top = g_new (float, n);
       self->bar_bot = g_new (float, n);
       self->columns_alloc = n;
-      first_col = 0;
+    }
+
+  /* one range when the two meet */
+  if (new_lo < new_hi && tail < n && new_hi >= tail)
+    {
+      new_lo = MIN (new_lo, tail);
+      new_hi = n;
+      tail = n;
     }
 
   for (guint l = 0; l < N_LANES; l++)
@@ -779,6 +903,7 @@ update_columns (SteveChart *self,
       self->lanes[l].data_max = -INFINITY;
     }
 
+  self->dec_n_computed = 0;
   for (guint ch = 0; ch < STEVE_N_CHANNELS; ch++)
     {
       SteveColumn *cols = self->columns + (gsize) ch * self->columns_alloc;
@@ -796,9 +921,18 @@ update_columns (SteveChart *self,
           continue;
         }
 
-      if (first_col < n)
-        steve_history_decimate_columns_range (self->history, ch, t0, t1, n,
-                                              first_col, n - first_col, cols + first_col);
+      if (shift > 0)
+        memmove (cols, cols + shift, sizeof (SteveColumn) * (n - (guint) shift));
+      else if (shift < 0)
+        memmove (cols - shift, cols, sizeof (SteveColumn) * (n - (guint) -shift));
+
+      if (new_lo < new_hi)
+        steve_history_decimate_columns_range (self->history, ch, a, b, m, (guint) c0 + new_lo,
+                                              new_hi - new_lo, cols + new_lo);
+      if (tail < n)
+        steve_history_decimate_columns_range (self->history, ch, a, b, m, (guint) c0 + tail,
+                                              n - tail, cols + tail);
+      self->dec_n_computed = (new_hi - new_lo) + (n - tail);
 
       for (guint c = 0; c < n; c++)
         if (cols[c].flags & STEVE_COLUMN_HAS_DATA)
@@ -822,8 +956,10 @@ update_columns (SteveChart *self,
     }
 
   self->dec_valid = TRUE;
-  self->dec_t0 = t0;
-  self->dec_t1 = t1;
+  self->dec_a = a;
+  self->dec_b = b;
+  self->dec_m = m;
+  self->dec_c0 = c0;
   self->dec_n_columns = n;
   self->dec_serial = self->data_serial;
   self->dec_channels = channels;

@@ -16,6 +16,7 @@
 
 #include "steve-bar-raster.h"
 #include "steve-chart.h"
+#include "steve-chart-private.h"
 #include "steve-field.h"
 #include "steve-history.h"
 #include "steve-model-view.h"
@@ -1423,6 +1424,141 @@ view_changed_cb (SteveChart *chart,
   (*counter)++;
 }
 
+/* Draws a frame of @kept, then one of @fresh after dropping all its
+ * caches, and checks that the two drew the same columns. Returns how many
+ * columns @kept decimated for its frame. (Their pixels can differ by the
+ * time axis: its cached grid lines and labels, moved by a snapped offset,
+ * may land a pixel from where a fresh axis puts them.) */
+static guint
+assert_same_columns (GtkWidget  *kept,
+                     GtkWidget  *fresh,
+                     const char *step)
+{
+  guint n_decimated;
+
+  wait_for_frame (kept);
+  n_decimated = steve_chart_get_n_decimated_columns (STEVE_CHART (kept));
+  steve_chart_invalidate_caches (STEVE_CHART (fresh));
+  wait_for_frame (fresh);
+  g_assert_cmpuint (steve_chart_get_n_decimated_columns (STEVE_CHART (fresh)), >, 0);
+
+  for (SteveChannel ch = 0; ch < STEVE_N_CHANNELS; ch++)
+    {
+      guint nk, nf;
+      const SteveColumn *ck = steve_chart_get_columns (STEVE_CHART (kept), ch, &nk);
+      const SteveColumn *cf = steve_chart_get_columns (STEVE_CHART (fresh), ch, &nf);
+
+      g_assert_nonnull (ck);
+      g_assert_nonnull (cf);
+      g_assert_cmpuint (nk, ==, nf);
+      g_assert_cmpuint (steve_chart_get_n_decimated_columns (STEVE_CHART (fresh)), ==, nf);
+      for (guint c = 0; c < nk; c++)
+        if (ck[c].flags != cf[c].flags ||
+            ((ck[c].flags & STEVE_COLUMN_HAS_DATA) &&
+             (ck[c].min != cf[c].min || ck[c].max != cf[c].max ||
+              ck[c].first != cf[c].first || ck[c].last != cf[c].last)))
+          g_error ("%s: channel %u column %u kept (flags %u, %g … %g) differs from a fresh "
+                   "decimation (flags %u, %g … %g)", step, ch, c, ck[c].flags, ck[c].min,
+                   ck[c].max, cf[c].flags, cf[c].min, cf[c].max);
+    }
+
+  return n_decimated;
+}
+
+/* A frozen view dragged sideways keeps the columns it has and decimates
+ * only those that come into view; they are the columns a chart that
+ * decimates everything afresh has. */
+static void
+test_chart_pan_reuse (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4242);
+  g_autoptr(Synth) s = synth_new (rand, 30000, 6);
+  g_autoptr(SteveHistory) h = history_from_synth (s);
+  GtkWidget *kept = chart_new (h), *fresh = chart_new (h);
+  GtkWindow *wk, *wf;
+  graphene_rect_t area;
+  double d0, d1, t0, t1, px;
+  guint n_columns, n_reused = 0;
+
+  wk = window_new (kept, 800, 500);
+  wf = window_new (fresh, 800, 500);
+  steve_history_get_time_range (h, &d0, &d1);
+  g_assert_true (steve_chart_get_plot_area (STEVE_CHART (kept), STEVE_CHANNEL_TORQUE, &area));
+  n_columns = (guint) area.size.width;   /* scale 1 under Xvfb */
+
+  steve_chart_set_view (STEVE_CHART (kept), d0 + 20, d0 + 80);
+  steve_chart_set_view (STEVE_CHART (fresh), d0 + 20, d0 + 80);
+  assert_same_columns (kept, fresh, "start");
+
+  for (guint step = 0; step < 60; step++)
+    {
+      g_autofree char *what = NULL;
+      guint kind = g_rand_int_range (rand, 0, 10);
+      guint n_decimated;
+      double shift;
+
+      steve_chart_get_view (STEVE_CHART (kept), &t0, &t1);
+      px = (t1 - t0) / n_columns;
+
+      if (kind < 5)
+        shift = g_rand_int_range (rand, -6, 7) * px;            /* whole columns */
+      else if (kind < 7)
+        shift = g_rand_double_range (rand, -4.0, 4.0) * px;     /* fractions */
+      else if (kind < 8)
+        shift = g_rand_double_range (rand, -2.0, 2.0) * (t1 - t0);  /* far */
+      else
+        shift = 0.0;
+
+      if (kind == 8)
+        {
+          /* zoom: a new grid */
+          double f = g_rand_double_range (rand, 0.5, 2.0);
+
+          steve_chart_zoom (STEVE_CHART (kept), f, t0 + (t1 - t0) / 3);
+          steve_chart_zoom (STEVE_CHART (fresh), f, t0 + (t1 - t0) / 3);
+          what = g_strdup_printf ("step %u: zoom ×%.3f", step, f);
+        }
+      else
+        {
+          steve_chart_pan (STEVE_CHART (kept), shift);
+          steve_chart_pan (STEVE_CHART (fresh), shift);
+          what = g_strdup_printf ("step %u: pan %.3f columns", step, shift / px);
+        }
+
+      n_decimated = assert_same_columns (kept, fresh, what);
+
+      /* a drag by a few whole columns decimates only those */
+      if (kind < 5 && shift != 0.0)
+        {
+          g_assert_cmpuint (n_decimated, <=, 6);
+          n_reused++;
+        }
+    }
+  g_assert_cmpuint (n_reused, >=, 10);
+
+  /* A view reaching to the present while samples arrive (paused): the
+   * columns from the previous newest sample's on are decimated again. */
+  steve_chart_set_view (STEVE_CHART (kept), d1 - 50, d1 + 10);
+  steve_chart_set_view (STEVE_CHART (fresh), d1 - 50, d1 + 10);
+  assert_same_columns (kept, fresh, "at the present");
+  for (guint step = 0; step < 5; step++)
+    {
+      g_autofree char *what = g_strdup_printf ("append %u", step);
+      double px_now;
+
+      append_motion (h, d1 - 1.0 + step * 1.5, 1.5, 0.0);
+      steve_chart_get_view (STEVE_CHART (kept), &t0, &t1);
+      px_now = (t1 - t0) / n_columns;
+      /* and a column's drag, so that both charts' scales snap alike */
+      steve_chart_pan (STEVE_CHART (kept), px_now);
+      steve_chart_pan (STEVE_CHART (fresh), px_now);
+      g_assert_cmpuint (assert_same_columns (kept, fresh, what), <, n_columns);
+    }
+
+  window_destroy (wk, kept);
+  window_destroy (wf, fresh);
+}
+
 static void
 test_chart_zoom_pan (void)
 {
@@ -2061,6 +2197,7 @@ main (int    argc,
   g_test_add_func ("/plot/chart/vector-snapshot", test_chart_vector_snapshot);
   g_test_add_func ("/plot/chart/pause", test_chart_pause);
   g_test_add_func ("/plot/chart/zoom-pan", test_chart_zoom_pan);
+  g_test_add_func ("/plot/chart/pan-reuse", test_chart_pan_reuse);
   g_test_add_func ("/plot/chart/cursor", test_chart_cursor);
   g_test_add_func ("/plot/chart/input", test_chart_input);
   g_test_add_func ("/plot/chart/markers", test_chart_markers);
