@@ -28,6 +28,13 @@
  * buffer's pixels is its bars drawn in order on transparent, and nothing
  * else.
  *
+ * A picture can be a window onto a longer strip of columns (a chart view
+ * dragged along its grid): steve_bar_raster_set_first_column() says which
+ * strip column the picture starts at, and a buffer keeps strip column c
+ * at buffer column c mod width, a ring. A picture moved along the strip
+ * then finds the columns it still shows where they were, and is painted
+ * in two pieces when it wraps around the end of the buffer.
+ *
  * Threading: main thread only, like GTK's renderer that replays the nodes.
  */
 #include "config.h"
@@ -48,7 +55,8 @@ typedef struct
   guint32 pixel;
 } Bar;
 
-/* A bar as collected, before the frame's bars are grouped by column. */
+/* A bar as collected (in buffer columns), before the frame's bars are
+ * grouped by column. */
 typedef struct
 {
   gint32 x;
@@ -90,6 +98,9 @@ struct _SteveBarRaster
                            * with the buffer's when painted */
   int         scratch_width;
   gboolean    redraw_all; /* the next paint writes every column */
+  int         ring_shift; /* the picture's column x is buffer column
+                           * (x + ring_shift) mod width */
+  guint       n_rewritten;
 };
 
 static void
@@ -203,6 +214,7 @@ steve_bar_raster_begin (SteveBarRaster *self,
   g_return_if_fail (width > 0 && height > 0);
 
   self->n_pending = 0;
+  self->ring_shift = 0;
 
   /* the most recently released buffer: the nearest to this frame */
   if (self->spare->len > 0)
@@ -222,6 +234,23 @@ steve_bar_raster_begin (SteveBarRaster *self,
     }
 
   self->current = buffer_new (self, width, height);
+}
+
+/**
+ * steve_bar_raster_set_first_column:
+ * @column: the strip column the picture's column 0 shows
+ *
+ * For a picture that is a window onto a longer strip: see the top of
+ * this file. Call it after steve_bar_raster_begin(), before the bars.
+ */
+void
+steve_bar_raster_set_first_column (SteveBarRaster *self,
+                                   gint64          column)
+{
+  g_return_if_fail (self != NULL && self->current != NULL);
+  g_return_if_fail (self->n_pending == 0);
+
+  self->ring_shift = (int) (((column % self->current->width) + self->current->width) % self->current->width);
 }
 
 /* The colour of the columns that follow: opaque, as the series' palette
@@ -272,7 +301,7 @@ steve_bar_raster_column (SteveBarRaster *self,
       self->pending = g_renew (PendingBar, self->pending, self->pending_capacity);
     }
   p = &self->pending[self->n_pending++];
-  p->x = x;
+  p->x = x + self->ring_shift < b->width ? x + self->ring_shift : x + self->ring_shift - b->width;
   p->bar.top = top;
   p->bar.bottom = bottom;
   p->bar.pixel = self->pixel;
@@ -379,6 +408,8 @@ update_pixels (SteveBarRaster *self,
   const Columns *new = &self->scratch;
   guint n_changed = 0;
 
+  self->n_rewritten = 0;
+
   /* a change in more than one column in eight redraws them all */
   if (!self->redraw_all)
     for (int x = 0; x < b->width && n_changed <= (guint) b->width / 8; x++)
@@ -406,9 +437,11 @@ update_pixels (SteveBarRaster *self,
       for (guint i = 0; i < self->n_pending; i++)
         write_bars (b, self->pending[i].x, &self->pending[i].bar, 1);
       self->redraw_all = FALSE;
+      self->n_rewritten = b->width;
     }
   else if (n_changed > 0)
     {
+      self->n_rewritten = n_changed;
       for (int x = 0; x < b->width; x++)
         {
           guint on = old->start[x + 1] - old->start[x];
@@ -435,6 +468,20 @@ update_pixels (SteveBarRaster *self,
     b->shown = self->scratch;
     self->scratch = tmp;
   }
+}
+
+/**
+ * steve_bar_raster_get_n_rewritten:
+ *
+ * Returns: how many columns the last paint wrote again (the width when
+ *   it wrote every one): for tests
+ */
+guint
+steve_bar_raster_get_n_rewritten (SteveBarRaster *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->n_rewritten;
 }
 
 /**
@@ -492,6 +539,38 @@ pattern_finish (cairo_pattern_t *pattern,
     buffer_released (b);
 }
 
+/* Buffer columns [first, first + n) at (@x, @y), in user units. The
+ * pattern holds one of the buffer's references. */
+static void
+paint_piece (cairo_t *cr,
+             Buffer  *b,
+             int      first,
+             int      n,
+             double   x,
+             double   y,
+             int      scale)
+{
+  cairo_pattern_t *pattern;
+  cairo_matrix_t matrix;
+
+  pattern = cairo_pattern_create_raster_source (b, CAIRO_CONTENT_COLOR_ALPHA, b->width, b->height);
+  cairo_raster_source_pattern_set_acquire (pattern, pattern_acquire, pattern_release);
+  cairo_raster_source_pattern_set_copy (pattern, pattern_copy);
+  cairo_raster_source_pattern_set_finish (pattern, pattern_finish);
+  cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_NONE);
+  /* user (x, y) is buffer pixel (first, 0) */
+  cairo_matrix_init (&matrix, scale, 0, 0, scale, first - x * scale, -y * scale);
+  cairo_pattern_set_matrix (pattern, &matrix);
+
+  cairo_save (cr);
+  cairo_set_source (cr, pattern);
+  cairo_rectangle (cr, x, y, n / (double) scale, b->height / (double) scale);
+  cairo_fill (cr);
+  cairo_restore (cr);
+  cairo_pattern_destroy (pattern);
+}
+
 /**
  * steve_bar_raster_paint:
  * @cr: where the picture goes
@@ -510,8 +589,6 @@ steve_bar_raster_paint (SteveBarRaster *self,
                         int             scale)
 {
   Buffer *b;
-  cairo_pattern_t *pattern;
-  cairo_matrix_t matrix;
 
   g_return_if_fail (self != NULL && self->current != NULL);
   g_return_if_fail (scale > 0);
@@ -520,21 +597,10 @@ steve_bar_raster_paint (SteveBarRaster *self,
   group_pending (self, b->width);
   update_pixels (self, b);
   self->n_pending = 0;
-  b->ref_count = 1;
-  pattern = cairo_pattern_create_raster_source (b, CAIRO_CONTENT_COLOR_ALPHA, b->width, b->height);
-  cairo_raster_source_pattern_set_acquire (pattern, pattern_acquire, pattern_release);
-  cairo_raster_source_pattern_set_copy (pattern, pattern_copy);
-  cairo_raster_source_pattern_set_finish (pattern, pattern_finish);
-  cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
-  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_NONE);
-  cairo_matrix_init_scale (&matrix, scale, scale);
-  cairo_matrix_translate (&matrix, -x, -y);
-  cairo_pattern_set_matrix (pattern, &matrix);
 
-  cairo_save (cr);
-  cairo_set_source (cr, pattern);
-  cairo_rectangle (cr, x, y, b->width / (double) scale, b->height / (double) scale);
-  cairo_fill (cr);
-  cairo_restore (cr);
-  cairo_pattern_destroy (pattern);
+  /* buffer columns [shift, width) and then [0, shift), side by side */
+  b->ref_count = self->ring_shift > 0 ? 2 : 1;
+  paint_piece (cr, b, self->ring_shift, b->width - self->ring_shift, x, y, scale);
+  if (self->ring_shift > 0)
+    paint_piece (cr, b, 0, self->ring_shift, x + (b->width - self->ring_shift) / (double) scale, y, scale);
 }

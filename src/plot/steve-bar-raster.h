@@ -20,6 +20,8 @@ void            steve_bar_raster_unref  (SteveBarRaster *self);
 void            steve_bar_raster_begin  (SteveBarRaster *self,
                                          int             width,
                                          int             height);
+void            steve_bar_raster_set_first_column (SteveBarRaster *self,
+                                                   gint64          column);
 void            steve_bar_raster_set_color (SteveBarRaster *self,
                                             const GdkRGBA  *color);
 void            steve_bar_raster_column (SteveBarRaster *self,
@@ -27,6 +29,7 @@ void            steve_bar_raster_column (SteveBarRaster *self,
                                          int             top,
                                          int             bottom);
 void            steve_bar_raster_redraw_all (SteveBarRaster *self);
+guint           steve_bar_raster_get_n_rewritten (SteveBarRaster *self);
 void            steve_bar_raster_paint  (SteveBarRaster *self,
                                          cairo_t        *cr,
                                          double          x,

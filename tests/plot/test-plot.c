@@ -734,9 +734,11 @@ raster_frame_check (const RasterFrame *f,
 /* The raster reuses buffers and rewrites only the columns whose bars
  * changed. Frame after frame of random changes (a few columns, many, none,
  * a colour, the size, thousands of bars, rows past the edges, columns
- * outside the picture), every picture must show exactly its own bars,
- * also when replayed again after later frames were drawn into the reused
- * buffers, and with the frames held released in any order. */
+ * outside the picture, the picture moved along a longer strip by a few
+ * columns or far, to negative strip columns too), every picture must show
+ * exactly its own bars, also when replayed again after later frames were
+ * drawn into the reused buffers, and with the frames held released in any
+ * order. */
 static void
 test_bar_raster_reuse (void)
 {
@@ -749,7 +751,8 @@ test_bar_raster_reuse (void)
     { 1.0f, 0.0f, 0.0f, 1.0f }, { 0.0f, 0.5f, 1.0f, 1.0f }, { 0.2f, 0.8f, 0.2f, 1.0f },
   };
   gboolean dense = FALSE;
-  guint n_full = 0, n_dense = 0, max_held = 0;
+  guint n_full = 0, n_dense = 0, max_held = 0, n_scrolled = 0;
+  gint64 first_column = 0;
 
   memset (top, 0, sizeof top);
   memset (bottom, 0, sizeof bottom);
@@ -785,6 +788,37 @@ test_bar_raster_reuse (void)
         dense = !dense;
       else if (change == 4)
         ; /* nothing changes */
+      else if (change == 5)
+        {
+          /* the picture moves along the strip: its columns move with it,
+           * new ones come in (far: none stays) */
+          int dx = g_rand_boolean (rand) ? g_rand_int_range (rand, -5, 6) : g_rand_int_range (rand, -200, 201);
+
+          first_column += dx;
+          n_scrolled++;
+          for (guint sr = 0; sr < RASTER_SERIES; sr++)
+            {
+              int t[64], bt[64];
+
+              for (int x = 0; x < width; x++)
+                {
+                  int from = x + dx;
+
+                  if (from >= 0 && from < width)
+                    {
+                      t[x] = top[sr][from];
+                      bt[x] = bottom[sr][from];
+                    }
+                  else
+                    {
+                      t[x] = g_rand_int_range (rand, -2, height + 2);
+                      bt[x] = t[x] + g_rand_int_range (rand, -1, height);
+                    }
+                }
+              memcpy (top[sr], t, sizeof (int) * width);
+              memcpy (bottom[sr], bt, sizeof (int) * width);
+            }
+        }
       else
         /* a few columns: a bar grows, shrinks, moves, appears or goes */
         for (guint k = g_rand_int_range (rand, 1, 4); k > 0; k--)
@@ -822,6 +856,7 @@ test_bar_raster_reuse (void)
                                                      &(cairo_rectangle_t) { 0, 0, width, height });
       cr = cairo_create (f->recording);
       steve_bar_raster_begin (raster, width, height);
+      steve_bar_raster_set_first_column (raster, first_column);
       for (guint s = 0; s < RASTER_SERIES; s++)
         {
           steve_bar_raster_set_color (raster, &colors[s]);
@@ -857,8 +892,91 @@ test_bar_raster_reuse (void)
 
   g_assert_cmpuint (n_full, >, 10);
   g_assert_cmpuint (n_dense, >, 10);
+  g_assert_cmpuint (n_scrolled, >, 10);
   g_assert_cmpuint (max_held, ==, RASTER_HELD);
   g_queue_free_full (g_steal_pointer (&held), raster_frame_free);
+  steve_bar_raster_unref (raster);
+}
+
+/* The bars of strip column @c: a fixed pattern, two series. */
+static void
+strip_bars (gint64 c,
+            int    height,
+            int    series,
+            int   *top,
+            int   *bottom)
+{
+  guint32 h = (guint32) (c * 2654435761u) ^ (guint32) (series * 40503u);
+
+  h ^= h >> 13;
+  *top = (int) (h % (guint32) height) - 1;
+  *bottom = *top + 1 + (int) ((h >> 8) % (guint32) (height / 2));
+}
+
+/* A picture moved along a strip by a few columns rewrites only the
+ * columns that came in: the buffer keeps strip columns in a ring. */
+static void
+test_bar_raster_strip (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (31337);
+  SteveBarRaster *raster = steve_bar_raster_new ();
+  const int width = 97, height = 20;
+  const GdkRGBA colors[2] = { { 1.0f, 0.0f, 0.0f, 1.0f }, { 0.0f, 0.0f, 1.0f, 1.0f } };
+  gint64 first = -300;
+  guint n_small = 0, n_rewritten = 0;
+
+  for (guint frame = 0; frame < 150; frame++)
+    {
+      RasterFrame f = { width, height, g_new0 (guint32, width * height), NULL };
+      gboolean small = frame > 0 && g_rand_int_range (rand, 0, 5) > 0;
+      int dx = small ? g_rand_int_range (rand, -6, 7) : g_rand_int_range (rand, -500, 501);
+      cairo_t *cr;
+
+      first += frame > 0 ? dx : 0;
+      for (int sr = 0; sr < 2; sr++)
+        for (int x = 0; x < width; x++)
+          {
+            int t, b;
+
+            strip_bars (first + x, height, sr, &t, &b);
+            for (int y = MAX (t, 0); y < MIN (b, height); y++)
+              f.expected[y * width + x] = sr == 0 ? 0xffff0000u : 0xff0000ffu;
+          }
+
+      f.recording = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA,
+                                                    &(cairo_rectangle_t) { 0, 0, width, height });
+      cr = cairo_create (f.recording);
+      steve_bar_raster_begin (raster, width, height);
+      steve_bar_raster_set_first_column (raster, first);
+      for (int sr = 0; sr < 2; sr++)
+        {
+          steve_bar_raster_set_color (raster, &colors[sr]);
+          for (int x = 0; x < width; x++)
+            {
+              int t, b;
+
+              strip_bars (first + x, height, sr, &t, &b);
+              steve_bar_raster_column (raster, x, t, b);
+            }
+        }
+      steve_bar_raster_paint (raster, cr, 0, 0, 1);
+      cairo_destroy (cr);
+      raster_frame_check (&f, frame);
+
+      if (small)
+        {
+          /* the previous frame's buffer, let go below, is this one's */
+          g_assert_cmpuint (steve_bar_raster_get_n_rewritten (raster), <=, (guint) ABS (dx));
+          n_rewritten += steve_bar_raster_get_n_rewritten (raster);
+          n_small++;
+        }
+
+      g_free (f.expected);
+      cairo_surface_destroy (f.recording);
+    }
+
+  g_assert_cmpuint (n_small, >, 80);
+  g_assert_cmpuint (n_rewritten, >, 0);
   steve_bar_raster_unref (raster);
 }
 
@@ -2193,6 +2311,7 @@ main (int    argc,
   g_test_add_func ("/plot/history/gap-detector", test_history_gap_detector);
   g_test_add_func ("/plot/history/markers", test_history_markers);
   g_test_add_func ("/plot/bar-raster/reuse", test_bar_raster_reuse);
+  g_test_add_func ("/plot/bar-raster/strip", test_bar_raster_strip);
   g_test_add_func ("/plot/chart/render-lines", test_chart_render_lines);
   g_test_add_func ("/plot/chart/vector-snapshot", test_chart_vector_snapshot);
   g_test_add_func ("/plot/chart/pause", test_chart_pause);
