@@ -760,14 +760,18 @@ ensure_geometry (SteveChart *self)
 
 /* ------------------------------------------------------------ data */
 
-/* Frozen views are decimated on a grid of columns that stays put while
- * the span and the width do: 2 × GRID_HALF columns of the view's width,
- * centred where the span was set. A view dragged sideways then shows
- * columns it already has, moved, and only the columns that come into
- * view are decimated. The view is drawn from the grid column nearest to
- * its start, so the data sit at most half a device pixel from where the
- * view's own columns would put them; axes, markers and the cursor keep
- * the exact view. Following views decimate their own range, exactly. */
+/* Views are decimated on a grid of columns that stays put while the span
+ * and the width do: 2 × GRID_HALF columns of the view's width, centred
+ * where the span was set. A view dragged sideways, or following the
+ * stream in a window of fixed length, then shows columns it already has,
+ * moved, and only the columns that come into view are decimated (and the
+ * bar raster rewrites only those). A frozen view is drawn from the grid
+ * column nearest to its start, so the data sit at most half a device
+ * pixel from where the view's own columns would put them; a following
+ * view ends with the column that holds the newest sample, so the data sit
+ * less than a pixel to the left. Axes, markers and the cursor keep the
+ * exact view. The "all" window decimates its own range, exactly: its
+ * columns stay put between the steps of its right edge anyway. */
 #define GRID_HALF (1u << 24)
 
 static void
@@ -782,8 +786,9 @@ column_grid (SteveChart *self,
 {
   double k;
 
-  if (self->following)
+  if (self->following && self->window <= 0.0)
     {
+      /* "all": its columns stay put between the steps of its right edge */
       self->grid_valid = FALSE;
       *a = t0;
       *b = t1;
@@ -812,7 +817,11 @@ column_grid (SteveChart *self,
       *m = 2 * GRID_HALF;
       /* the same factor as the history's column function */
       k = *m / (*b - *a);
-      *c0 = (gint64) floor ((t0 - *a) * k + 0.5);
+      if (self->following)
+        /* the newest sample (t1) in the last column */
+        *c0 = (gint64) floor ((t1 - *a) * k) + 1 - (gint64) n;
+      else
+        *c0 = (gint64) floor ((t0 - *a) * k + 0.5);
       if (*c0 >= 0 && *c0 + n <= *m)
         return;
 
@@ -1454,7 +1463,11 @@ draw_all_series (SteveChart  *self,
   *any_data = FALSE;
 
   if (raster)
-    steve_bar_raster_begin (self->raster, (int) g->n_columns, height);
+    {
+      steve_bar_raster_begin (self->raster, (int) g->n_columns, height);
+      /* columns of a grid keep their place in the raster's buffers */
+      steve_bar_raster_set_first_column (self->raster, self->dec_c0);
+    }
 
   for (guint pass = 0; pass < 2; pass++)
     {

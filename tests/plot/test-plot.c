@@ -1583,9 +1583,36 @@ assert_same_columns (GtkWidget  *kept,
   return n_decimated;
 }
 
-/* A frozen view dragged sideways keeps the columns it has and decimates
- * only those that come into view; they are the columns a chart that
- * decimates everything afresh has. */
+/* @n samples 10 ms apart after the newest of @h, on its time line. */
+static void
+append_after (SteveHistory *h,
+              GRand        *rand,
+              guint         n)
+{
+  g_autoptr(GArray) a = g_array_sized_new (FALSE, TRUE, sizeof (SteveSample), n);
+  gint64 origin = steve_history_get_origin_us (h);
+  double d0, d1;
+
+  g_assert_true (steve_history_get_time_range (h, &d0, &d1));
+  for (guint i = 0; i < n; i++)
+    {
+      SteveSample x = { 0, };
+
+      x.host_time_us = origin + (gint64) llround (d1 * 1e6) + (i + 1) * INTERVAL_US;
+      x.position_deg = g_rand_double_range (rand, -90, 90);
+      x.omega_rad_s = g_rand_double_range (rand, -3, 3);
+      x.torque_nm = g_rand_double_range (rand, -2, 2);
+      x.filt_torque_nm = x.torque_nm * 0.9;
+      x.passivity_mj = -g_rand_int_range (rand, 0, 2000);
+      x.present = STEVE_SAMPLE_ALL_FIELDS & ~STEVE_SAMPLE_TIMESTAMP_MS;
+      g_array_append_val (a, x);
+    }
+  steve_history_append (h, (SteveSample *) (gpointer) a->data, a->len);
+}
+
+/* A frozen view dragged sideways, or a view following the stream, keeps
+ * the columns it has and decimates only those that come into view; they
+ * are the columns a chart that decimates everything afresh has. */
 static void
 test_chart_pan_reuse (void)
 {
@@ -1664,13 +1691,44 @@ test_chart_pan_reuse (void)
       g_autofree char *what = g_strdup_printf ("append %u", step);
       double px_now;
 
-      append_motion (h, d1 - 1.0 + step * 1.5, 1.5, 0.0);
+      append_after (h, rand, 150);
       steve_chart_get_view (STEVE_CHART (kept), &t0, &t1);
       px_now = (t1 - t0) / n_columns;
       /* and a column's drag, so that both charts' scales snap alike */
       steve_chart_pan (STEVE_CHART (kept), px_now);
       steve_chart_pan (STEVE_CHART (fresh), px_now);
       g_assert_cmpuint (assert_same_columns (kept, fresh, what), <, n_columns);
+    }
+
+  /* Following the stream in a 10 s window: the view moves by whole
+   * columns of its grid, the newest sample is in the last column, and
+   * only the columns that came in (and the one that held the newest
+   * sample) are decimated. */
+  steve_chart_set_window (STEVE_CHART (kept), 10.0);
+  steve_chart_set_window (STEVE_CHART (fresh), 10.0);
+  steve_chart_follow_live (STEVE_CHART (kept));
+  steve_chart_follow_live (STEVE_CHART (fresh));
+  assert_same_columns (kept, fresh, "following");
+  steve_history_get_time_range (h, &d0, &d1);
+  for (guint step = 0; step < 20; step++)
+    {
+      g_autofree char *what = g_strdup_printf ("following, batch %u", step);
+      const SteveColumn *cols;
+      guint n, n_decimated;
+      double before = d1;
+
+      append_after (h, rand, g_rand_int_range (rand, 1, 6));
+      steve_history_get_time_range (h, &d0, &d1);
+      g_assert_cmpfloat (d1, >, before);
+      n_decimated = assert_same_columns (kept, fresh, what);
+      /* 100 samples/s on about 700 columns for 10 s: under a column a
+       * sample; a batch of five moves the view by three or four */
+      g_assert_cmpuint (n_decimated, <=, 8);
+      cols = steve_chart_get_columns (STEVE_CHART (kept), STEVE_CHANNEL_TORQUE, &n);
+      g_assert_cmpuint (n, ==, n_columns);
+      g_assert_true (cols[n - 1].flags & STEVE_COLUMN_HAS_DATA);
+      g_assert_cmpfloat (cols[n - 1].last, ==, (float) steve_history_get_value (h, steve_history_get_n_samples (h) - 1,
+                                                                          STEVE_CHANNEL_TORQUE));
     }
 
   window_destroy (wk, kept);
