@@ -13,9 +13,10 @@ G_BEGIN_DECLS
  * by the frame benchmark's worst case). */
 void steve_chart_invalidate_caches (SteveChart *self);
 
-/* How many columns of each shown channel the last snapshot decimated
- * (the others it kept from the frame before): for tests. */
-guint steve_chart_get_n_decimated_columns (SteveChart *self);
+/* How many columns of each shown channel the snapshots since the last
+ * call decimated (the others they kept from the frame before): for
+ * tests. */
+guint steve_chart_take_n_decimated_columns (SteveChart *self);
 
 /* The columns of @channel the last snapshot drew, if it drew them. */
 const SteveColumn *steve_chart_get_columns (SteveChart   *self,

@@ -202,7 +202,8 @@ struct _SteveChart
   guint              dec_m;
   gint64             dec_c0;
   guint              dec_n_columns;
-  guint              dec_n_computed;   /* columns decimated by the last update, per channel */
+  guint              dec_n_computed;   /* columns decimated per channel since the last
+                                        * steve_chart_take_n_decimated_columns() */
   gboolean           grid_valid;       /* frozen views' column grid */
   double             grid_a;
   double             grid_b;
@@ -484,11 +485,15 @@ steve_chart_invalidate_caches (SteveChart *self)
 }
 
 guint
-steve_chart_get_n_decimated_columns (SteveChart *self)
+steve_chart_take_n_decimated_columns (SteveChart *self)
 {
+  guint n;
+
   g_return_val_if_fail (STEVE_IS_CHART (self), 0);
 
-  return self->dec_n_computed;
+  n = self->dec_n_computed;
+  self->dec_n_computed = 0;
+  return n;
 }
 
 const SteveColumn *
@@ -881,10 +886,7 @@ update_columns (SteveChart *self,
         shift = 0;
 
       if (new_lo >= new_hi && tail >= n)
-        {
-          self->dec_n_computed = 0;
-          return;
-        }
+        return;
     }
 
   if (self->columns_alloc < n)
@@ -912,7 +914,8 @@ update_columns (SteveChart *self,
       self->lanes[l].data_max = -INFINITY;
     }
 
-  self->dec_n_computed = 0;
+  if (self->history != NULL && (channels & ((1u << STEVE_N_CHANNELS) - 1)) != 0)
+    self->dec_n_computed += (new_hi > new_lo ? new_hi - new_lo : 0) + (n - tail);
   for (guint ch = 0; ch < STEVE_N_CHANNELS; ch++)
     {
       SteveColumn *cols = self->columns + (gsize) ch * self->columns_alloc;
@@ -941,7 +944,6 @@ update_columns (SteveChart *self,
       if (tail < n)
         steve_history_decimate_columns_range (self->history, ch, a, b, m, (guint) c0 + tail,
                                               n - tail, cols + tail);
-      self->dec_n_computed = (new_hi - new_lo) + (n - tail);
 
       for (guint c = 0; c < n; c++)
         if (cols[c].flags & STEVE_COLUMN_HAS_DATA)
