@@ -565,6 +565,7 @@ paint_piece (cairo_t *cr,
 
   cairo_save (cr);
   cairo_set_source (cr, pattern);
+  cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
   cairo_rectangle (cr, x, y, n / (double) scale, b->height / (double) scale);
   cairo_fill (cr);
   cairo_restore (cr);
@@ -580,6 +581,13 @@ paint_piece (cairo_t *cr,
  *
  * Paints the picture begun with steve_bar_raster_begin(). A recording @cr
  * (a GTK cairo node) keeps it until the node is gone; no pixel is copied.
+ *
+ * The picture replaces what is under it, transparent pixels included
+ * (CAIRO_OPERATOR_SOURCE): paint it first into a context of its own, as
+ * the chart does into its data node. Replayed onto a cleared image, as
+ * cairo replays a node's recording, SOURCE is a copy where OVER blends,
+ * and a picture that wraps around its ring comes in two pieces: OVER made
+ * the second of them blend.
  */
 void
 steve_bar_raster_paint (SteveBarRaster *self,
