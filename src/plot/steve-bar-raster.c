@@ -29,11 +29,14 @@
  * else.
  *
  * A picture can be a window onto a longer strip of columns (a chart view
- * dragged along its grid): steve_bar_raster_set_first_column() says which
- * strip column the picture starts at, and a buffer keeps strip column c
- * at buffer column c mod width, a ring. A picture moved along the strip
- * then finds the columns it still shows where they were, and is painted
- * in two pieces when it wraps around the end of the buffer.
+ * dragged along its grid, or following the stream): the caller says
+ * which strip column the picture starts at. A buffer is wider than the
+ * picture by a margin and holds a run of strip columns; a picture moved
+ * along the strip by a few columns finds the columns it still shows in
+ * the buffer, only further left or right, and only the columns that came
+ * in are written (those that went out are cleared). When the picture
+ * would leave the buffer, the buffer takes a new run of columns, with the
+ * picture in the middle of the margin, and every column is written.
  *
  * Threading: main thread only, like GTK's renderer that replays the nodes.
  */
@@ -55,8 +58,9 @@ typedef struct
   guint32 pixel;
 } Bar;
 
-/* A bar as collected (in buffer columns), before the frame's bars are
- * grouped by column. */
+/* A bar as collected (in picture columns until the frame is painted,
+ * then in buffer columns), before the frame's bars are grouped by
+ * column. */
 typedef struct
 {
   gint32 x;
@@ -77,11 +81,14 @@ typedef struct
   guint           ref_count;  /* the patterns that show it */
   SteveBarRaster *raster;     /* owned while patterns show the buffer: it
                                * may outlive the chart */
-  int             width;
+  int             width;      /* of the pictures it shows */
   int             height;
+  int             span;       /* its columns: width and a margin */
   gsize           stride;
   guchar         *pixels;
-  Columns         shown;      /* what the pixels show */
+  Columns         shown;      /* what the pixels show, span columns */
+  gboolean        placed;
+  gint64          base;       /* the strip column buffer column 0 holds */
 } Buffer;
 
 struct _SteveBarRaster
@@ -98,8 +105,7 @@ struct _SteveBarRaster
                            * with the buffer's when painted */
   int         scratch_width;
   gboolean    redraw_all; /* the next paint writes every column */
-  int         ring_shift; /* the picture's column x is buffer column
-                           * (x + ring_shift) mod width */
+  gint64      first_column; /* the strip column of the picture's column 0 */
   guint       n_rewritten;
 };
 
@@ -130,10 +136,14 @@ buffer_new (SteveBarRaster *raster,
   buffer->raster = steve_bar_raster_ref (raster);
   buffer->width = width;
   buffer->height = height;
-  buffer->stride = (gsize) width * 4;
+  /* A picture moved along its strip rewrites it all once every margin /
+   * (columns a frame) frames: a chart following the stream in a 10 s
+   * window moves 1–2 columns a frame. */
+  buffer->span = width + MAX (64, width / 4);
+  buffer->stride = (gsize) buffer->span * 4;
   buffer->pixels = g_malloc0 (buffer->stride * height);
   /* transparent: no column shows a bar */
-  buffer->shown.start = g_new0 (guint, width + 1);
+  buffer->shown.start = g_new0 (guint, buffer->span + 1);
   return buffer;
 }
 
@@ -214,7 +224,7 @@ steve_bar_raster_begin (SteveBarRaster *self,
   g_return_if_fail (width > 0 && height > 0);
 
   self->n_pending = 0;
-  self->ring_shift = 0;
+  self->first_column = 0;
 
   /* the most recently released buffer: the nearest to this frame */
   if (self->spare->len > 0)
@@ -241,16 +251,16 @@ steve_bar_raster_begin (SteveBarRaster *self,
  * @column: the strip column the picture's column 0 shows
  *
  * For a picture that is a window onto a longer strip: see the top of
- * this file. Call it after steve_bar_raster_begin(), before the bars.
+ * this file. Call it between steve_bar_raster_begin() and
+ * steve_bar_raster_paint(); a picture that does not starts at column 0.
  */
 void
 steve_bar_raster_set_first_column (SteveBarRaster *self,
                                    gint64          column)
 {
   g_return_if_fail (self != NULL && self->current != NULL);
-  g_return_if_fail (self->n_pending == 0);
 
-  self->ring_shift = (int) (((column % self->current->width) + self->current->width) % self->current->width);
+  self->first_column = column;
 }
 
 /* The colour of the columns that follow: opaque, as the series' palette
@@ -301,7 +311,7 @@ steve_bar_raster_column (SteveBarRaster *self,
       self->pending = g_renew (PendingBar, self->pending, self->pending_capacity);
     }
   p = &self->pending[self->n_pending++];
-  p->x = x + self->ring_shift < b->width ? x + self->ring_shift : x + self->ring_shift - b->width;
+  p->x = x;
   p->bar.top = top;
   p->bar.bottom = bottom;
   p->bar.pixel = self->pixel;
@@ -412,16 +422,16 @@ update_pixels (SteveBarRaster *self,
 
   /* a change in more than one column in eight redraws them all */
   if (!self->redraw_all)
-    for (int x = 0; x < b->width && n_changed <= (guint) b->width / 8; x++)
+    for (int x = 0; x < b->span && n_changed <= (guint) b->width / 8; x++)
       n_changed += !column_same (old, new, x);
 
   if (self->redraw_all || n_changed > (guint) b->width / 8)
     {
-      guint n_old = old->start[b->width];
+      guint n_old = old->start[b->span];
 
       if (n_old > 0)
         {
-          int x0 = 0, x1 = b->width, top, bottom;
+          int x0 = 0, x1 = b->span, top, bottom;
 
           while (old->start[x0 + 1] == 0)
             x0++;
@@ -442,7 +452,7 @@ update_pixels (SteveBarRaster *self,
   else if (n_changed > 0)
     {
       self->n_rewritten = n_changed;
-      for (int x = 0; x < b->width; x++)
+      for (int x = 0; x < b->span; x++)
         {
           guint on = old->start[x + 1] - old->start[x];
 
@@ -507,7 +517,7 @@ pattern_acquire (cairo_pattern_t             *pattern,
 {
   Buffer *b = data;
 
-  return cairo_image_surface_create_for_data (b->pixels, CAIRO_FORMAT_ARGB32, b->width, b->height, (int) b->stride);
+  return cairo_image_surface_create_for_data (b->pixels, CAIRO_FORMAT_ARGB32, b->span, b->height, (int) b->stride);
 }
 
 static void
@@ -540,7 +550,7 @@ pattern_finish (cairo_pattern_t *pattern,
 }
 
 /* Buffer columns [first, first + n) at (@x, @y), in user units. The
- * pattern holds one of the buffer's references. */
+ * pattern holds the buffer's reference. */
 static void
 paint_piece (cairo_t *cr,
              Buffer  *b,
@@ -553,7 +563,7 @@ paint_piece (cairo_t *cr,
   cairo_pattern_t *pattern;
   cairo_matrix_t matrix;
 
-  pattern = cairo_pattern_create_raster_source (b, CAIRO_CONTENT_COLOR_ALPHA, b->width, b->height);
+  pattern = cairo_pattern_create_raster_source (b, CAIRO_CONTENT_COLOR_ALPHA, b->span, b->height);
   cairo_raster_source_pattern_set_acquire (pattern, pattern_acquire, pattern_release);
   cairo_raster_source_pattern_set_copy (pattern, pattern_copy);
   cairo_raster_source_pattern_set_finish (pattern, pattern_finish);
@@ -585,9 +595,7 @@ paint_piece (cairo_t *cr,
  * The picture replaces what is under it, transparent pixels included
  * (CAIRO_OPERATOR_SOURCE): paint it first into a context of its own, as
  * the chart does into its data node. Replayed onto a cleared image, as
- * cairo replays a node's recording, SOURCE is a copy where OVER blends,
- * and a picture that wraps around its ring comes in two pieces: OVER made
- * the second of them blend.
+ * cairo replays a node's recording, SOURCE is a copy.
  */
 void
 steve_bar_raster_paint (SteveBarRaster *self,
@@ -597,18 +605,29 @@ steve_bar_raster_paint (SteveBarRaster *self,
                         int             scale)
 {
   Buffer *b;
+  int margin, offset;
 
   g_return_if_fail (self != NULL && self->current != NULL);
   g_return_if_fail (scale > 0);
 
   b = g_steal_pointer (&self->current);
-  group_pending (self, b->width);
+
+  /* where the picture lies in the buffer: where its strip columns are,
+   * or, if they are not all there, in the middle of the margin */
+  margin = b->span - b->width;
+  if (!b->placed || self->first_column - b->base < 0 || self->first_column - b->base > margin)
+    {
+      b->base = self->first_column - margin / 2;
+      b->placed = TRUE;
+    }
+  offset = (int) (self->first_column - b->base);
+  for (guint i = 0; i < self->n_pending; i++)
+    self->pending[i].x += offset;
+
+  group_pending (self, b->span);
   update_pixels (self, b);
   self->n_pending = 0;
 
-  /* buffer columns [shift, width) and then [0, shift), side by side */
-  b->ref_count = self->ring_shift > 0 ? 2 : 1;
-  paint_piece (cr, b, self->ring_shift, b->width - self->ring_shift, x, y, scale);
-  if (self->ring_shift > 0)
-    paint_piece (cr, b, 0, self->ring_shift, x + (b->width - self->ring_shift) / (double) scale, y, scale);
+  b->ref_count = 1;
+  paint_piece (cr, b, offset, b->width, x, y, scale);
 }
