@@ -204,7 +204,7 @@ struct _SteveChart
   guint              dec_n_columns;
   guint              dec_n_computed;   /* columns decimated per channel since the last
                                         * steve_chart_take_n_decimated_columns() */
-  gboolean           grid_valid;       /* frozen views' column grid */
+  gboolean           grid_valid;       /* the column grid (column_grid()) */
   double             grid_a;
   double             grid_b;
   double             grid_span;
@@ -619,7 +619,7 @@ set_frozen_view (SteveChart *self,
 static gboolean
 process_history_change (SteveChart *self)
 {
-  double d0 = 0.0, d1 = 0.0;
+  double d0 = 0.0, d1 = 0.0, pad;
   guint n = 0, n_markers = 0;
   gint64 origin = 0;
   gboolean visible;
@@ -634,13 +634,17 @@ process_history_change (SteveChart *self)
       origin = steve_history_get_origin_us (self->history);
     }
 
+  /* A frozen view's columns come from its grid (column_grid()) and reach
+   * up to half a column past either end of the view. */
+  pad = self->geo.n_columns > 0 ? (self->view_t1 - self->view_t0) / self->geo.n_columns : 0.0;
+
   if (self->following || !self->seen_valid)
     visible = TRUE;
   else if (n < self->seen_n || n_markers != self->seen_n_markers || origin != self->seen_origin)
     visible = TRUE;
   else
-    visible = (n != self->seen_n && self->view_t1 >= self->seen_t1) ||
-              (d0 != self->seen_t0 && self->view_t0 <= d0);
+    visible = (n != self->seen_n && self->view_t1 + pad >= self->seen_t1) ||
+              (d0 != self->seen_t0 && self->view_t0 - pad <= d0);
 
   self->seen_valid = TRUE;
   self->seen_t0 = d0;
@@ -838,9 +842,9 @@ column_grid (SteveChart *self,
 }
 
 /* Decimates the visible channels into self->columns. Columns already
- * decimated are kept (moved, when a frozen view moved by whole columns of
- * its grid), and when samples were only appended, the columns from the
- * one holding the previous newest sample are decimated again. */
+ * decimated are kept (moved, when the view moved by whole columns of its
+ * grid), and when samples were only appended, the columns from the one
+ * holding the previous newest sample are decimated again. */
 static void
 update_columns (SteveChart *self,
                 double      t0,

@@ -511,6 +511,8 @@ steve_history_append (SteveHistory      *self,
             {
               c->block_min[ch][block] = INFINITY;
               c->block_max[ch][block] = -INFINITY;
+              c->block_sum[ch][block] = 0.0;
+              c->block_count[ch][block] = 0;
             }
           c->values[ch][off] = v[ch];
           summary_add (&c->total[ch], v[ch]);
@@ -1134,7 +1136,7 @@ column_bounds (SteveHistory *self,
 {
   double k = n_columns / (t1 - t0);
   guint *bounds;
-  guint hi;
+  guint hi, end;
   double avg;
 
   if (self->memo.bounds != NULL &&
@@ -1157,7 +1159,10 @@ column_bounds (SteveHistory *self,
   /* First column: a search over the whole history */
   bounds[0] = first_in_column (self, 0, hi, hi / 2, first, t0, t1, k, n_columns);
   bounds[n_out] = (first + n_out == n_columns) ? hi : 0;
-  avg = (double) (hi - bounds[0]) / MAX (n_columns - first, 1);
+  /* the samples per column over the columns asked for, which may be a
+   * few of a long grid */
+  end = (first + n_out == n_columns) ? hi : upper_bound (self, t0 + (first + n_out) / k);
+  avg = (double) (MAX (end, bounds[0]) - bounds[0]) / MAX (n_out, 1);
 
   /* Most columns end close to where an even share would end them. */
   for (guint i = 1; i <= n_out && first + i < n_columns; i++)

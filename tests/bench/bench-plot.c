@@ -157,9 +157,11 @@ run (GtkWidget    *chart,
         {
           double t0, t1;
 
-          /* back and forth, so that the data stays in view: every column
-           * changes each frame, as in a resize, and the column bounds are
-           * searched again */
+          /* back and forth, so that the data stays in view (3 widget
+           * pixels are some 2.8 columns of the plot): the chart moves
+           * along its column grid, decimating and writing only the
+           * columns that come into view (before the grid, every column
+           * each frame, as in a resize) */
           steve_chart_get_view (STEVE_CHART (chart), &t0, &t1);
           steve_chart_pan (STEVE_CHART (chart), ((frame / 40) % 2 ? -3.0 : 3.0) * (t1 - t0) / w);
         }

@@ -1693,23 +1693,43 @@ test_chart_pan_reuse (void)
     }
   g_assert_cmpuint (n_reused, >=, 10);
 
-  /* A view reaching to the present while samples arrive (paused): the
-   * columns from the previous newest sample's on are decimated again. */
-  steve_chart_set_view (STEVE_CHART (kept), d1 - 50, d1 + 10);
-  steve_chart_set_view (STEVE_CHART (fresh), d1 - 50, d1 + 10);
-  assert_same_columns (kept, fresh, "at the present");
-  for (guint step = 0; step < 5; step++)
+  /* A view ending at the present while samples arrive (paused): the
+   * columns from the previous newest sample's on are decimated again,
+   * also the up to half a column the grid reaches past the view's end.
+   * The view ends a quarter of a column further each time, so that its
+   * grid columns end before it and after it. */
+  for (guint offset = 0; offset < 4; offset++)
     {
-      g_autofree char *what = g_strdup_printf ("append %u", step);
-      double px_now;
+      double span = 60.0, col = span / n_columns, end;
 
-      append_after (h, rand, 150);
-      steve_chart_get_view (STEVE_CHART (kept), &t0, &t1);
-      px_now = (t1 - t0) / n_columns;
-      /* and a column's drag, so that both charts' scales snap alike */
-      steve_chart_pan (STEVE_CHART (kept), px_now);
-      steve_chart_pan (STEVE_CHART (fresh), px_now);
-      g_assert_cmpuint (assert_same_columns (kept, fresh, what), <, n_columns);
+      steve_history_get_time_range (h, &d0, &d1);
+      end = d1 + (0.1 + 0.25 * offset) * col;
+      steve_chart_set_view (STEVE_CHART (kept), end - span, end);
+      steve_chart_set_view (STEVE_CHART (fresh), end - span, end);
+      assert_same_columns (kept, fresh, "at the present");
+      /* one sample (10 ms) at a time, past the view's end */
+      for (guint step = 0; step < 12; step++)
+        {
+          g_autofree char *what = g_strdup_printf ("ending %.2f columns after the present, sample %u",
+                                                   0.1 + 0.25 * offset, step);
+
+          append_after (h, rand, 1);
+          g_assert_cmpuint (assert_same_columns (kept, fresh, what), <=, 2);
+        }
+    }
+
+  /* Dragged left while samples arrive at its end: the columns that come
+   * in on the left, and those from the previous newest sample's on */
+  steve_chart_get_view (STEVE_CHART (kept), &t0, &t1);
+  px = (t1 - t0) / n_columns;
+  for (guint step = 0; step < 6; step++)
+    {
+      g_autofree char *what = g_strdup_printf ("dragged left while samples arrive, %u", step);
+
+      append_after (h, rand, 3);
+      steve_chart_pan (STEVE_CHART (kept), -2 * px);
+      steve_chart_pan (STEVE_CHART (fresh), -2 * px);
+      g_assert_cmpuint (assert_same_columns (kept, fresh, what), <=, 6);
     }
 
   /* Following the stream in a 10 s window: the view moves by whole
