@@ -206,7 +206,6 @@ struct _SteveChart
                                         * steve_chart_take_n_decimated_columns() */
   gboolean           grid_valid;       /* the column grid (column_grid()) */
   double             grid_a;
-  double             grid_b;
   double             grid_span;
   guint              grid_n;
   guint64            dec_serial;
@@ -818,19 +817,17 @@ column_grid (SteveChart *self,
           self->grid_span = t1 - t0;
           self->grid_n = n;
           self->grid_a = t0 - GRID_HALF / k;
-          self->grid_b = self->grid_a + 2.0 * GRID_HALF / k;
         }
 
       *a = self->grid_a;
-      *b = self->grid_b;
+      *b = self->grid_a + 2.0 * GRID_HALF * self->grid_span / self->grid_n;
       *m = 2 * GRID_HALF;
-      /* the same factor as the history's column function */
-      k = *m / (*b - *a);
       if (self->following)
         /* the newest sample (t1) in the last column */
-        *c0 = (gint64) floor ((t1 - *a) * k) + 1 - (gint64) n;
+        *c0 = steve_history_column_of (t1, *a, *b, *m) + 1 - (gint64) n;
       else
-        *c0 = (gint64) floor ((t0 - *a) * k + 0.5);
+        /* the same factor as the history's column function */
+        *c0 = (gint64) floor ((t0 - *a) * (*m / (*b - *a)) + 0.5);
       if (*c0 >= 0 && *c0 + n <= *m)
         return;
 
@@ -918,7 +915,7 @@ update_columns (SteveChart *self,
       self->lanes[l].data_max = -INFINITY;
     }
 
-  if (self->history != NULL && (channels & ((1u << STEVE_N_CHANNELS) - 1)) != 0)
+  if (self->history != NULL && channels != 0)
     self->dec_n_computed += (new_hi > new_lo ? new_hi - new_lo : 0) + (n - tail);
   for (guint ch = 0; ch < STEVE_N_CHANNELS; ch++)
     {
