@@ -87,7 +87,6 @@ typedef struct
   gsize           stride;
   guchar         *pixels;
   Columns         shown;      /* what the pixels show, span columns */
-  gboolean        placed;
   gint64          base;       /* the strip column buffer column 0 holds */
 } Buffer;
 
@@ -106,6 +105,8 @@ struct _SteveBarRaster
   int         scratch_width;
   gboolean    redraw_all; /* the next paint writes every column */
   gint64      first_column; /* the strip column of the picture's column 0 */
+  guint      *changed;    /* the columns a paint found changed, when few */
+  guint       changed_capacity;
   guint       n_rewritten;
 };
 
@@ -205,6 +206,7 @@ steve_bar_raster_unref (SteveBarRaster *self)
   g_assert (self->current == NULL);
   g_ptr_array_unref (self->spare);
   g_free (self->pending);
+  g_free (self->changed);
   columns_clear (&self->scratch);
   g_free (self);
 }
@@ -416,16 +418,22 @@ update_pixels (SteveBarRaster *self,
 {
   const Columns *old = &b->shown;
   const Columns *new = &self->scratch;
+  /* a change in more than one column in eight redraws them all */
+  guint max_changed = (guint) b->width / 8;
   guint n_changed = 0;
 
-  self->n_rewritten = 0;
+  if (self->changed_capacity < max_changed + 1)
+    {
+      self->changed_capacity = max_changed + 1;
+      self->changed = g_renew (guint, self->changed, self->changed_capacity);
+    }
 
-  /* a change in more than one column in eight redraws them all */
   if (!self->redraw_all)
-    for (int x = 0; x < b->span && n_changed <= (guint) b->width / 8; x++)
-      n_changed += !column_same (old, new, x);
+    for (int x = 0; x < b->span && n_changed <= max_changed; x++)
+      if (!column_same (old, new, x))
+        self->changed[n_changed++] = x;
 
-  if (self->redraw_all || n_changed > (guint) b->width / 8)
+  if (self->redraw_all || n_changed > max_changed)
     {
       guint n_old = old->start[b->span];
 
@@ -449,15 +457,12 @@ update_pixels (SteveBarRaster *self,
       self->redraw_all = FALSE;
       self->n_rewritten = b->width;
     }
-  else if (n_changed > 0)
+  else
     {
-      self->n_rewritten = n_changed;
-      for (int x = 0; x < b->span; x++)
+      for (guint i = 0; i < n_changed; i++)
         {
+          int x = self->changed[i];
           guint on = old->start[x + 1] - old->start[x];
-
-          if (column_same (old, new, x))
-            continue;
 
           if (on > 0)
             {
@@ -468,6 +473,7 @@ update_pixels (SteveBarRaster *self,
             }
           write_bars (b, x, new->bars + new->start[x], new->start[x + 1] - new->start[x]);
         }
+      self->n_rewritten = n_changed;
     }
 
   /* the buffer now shows the frame's bars; its old list is the next
@@ -549,39 +555,6 @@ pattern_finish (cairo_pattern_t *pattern,
     buffer_released (b);
 }
 
-/* Buffer columns [first, first + n) at (@x, @y), in user units. The
- * pattern holds the buffer's reference. */
-static void
-paint_piece (cairo_t *cr,
-             Buffer  *b,
-             int      first,
-             int      n,
-             double   x,
-             double   y,
-             int      scale)
-{
-  cairo_pattern_t *pattern;
-  cairo_matrix_t matrix;
-
-  pattern = cairo_pattern_create_raster_source (b, CAIRO_CONTENT_COLOR_ALPHA, b->span, b->height);
-  cairo_raster_source_pattern_set_acquire (pattern, pattern_acquire, pattern_release);
-  cairo_raster_source_pattern_set_copy (pattern, pattern_copy);
-  cairo_raster_source_pattern_set_finish (pattern, pattern_finish);
-  cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
-  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_NONE);
-  /* user (x, y) is buffer pixel (first, 0) */
-  cairo_matrix_init (&matrix, scale, 0, 0, scale, first - x * scale, -y * scale);
-  cairo_pattern_set_matrix (pattern, &matrix);
-
-  cairo_save (cr);
-  cairo_set_source (cr, pattern);
-  cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
-  cairo_rectangle (cr, x, y, n / (double) scale, b->height / (double) scale);
-  cairo_fill (cr);
-  cairo_restore (cr);
-  cairo_pattern_destroy (pattern);
-}
-
 /**
  * steve_bar_raster_paint:
  * @cr: where the picture goes
@@ -606,6 +579,8 @@ steve_bar_raster_paint (SteveBarRaster *self,
 {
   Buffer *b;
   int margin, offset;
+  cairo_pattern_t *pattern;
+  cairo_matrix_t matrix;
 
   g_return_if_fail (self != NULL && self->current != NULL);
   g_return_if_fail (scale > 0);
@@ -613,13 +588,11 @@ steve_bar_raster_paint (SteveBarRaster *self,
   b = g_steal_pointer (&self->current);
 
   /* where the picture lies in the buffer: where its strip columns are,
-   * or, if they are not all there, in the middle of the margin */
+   * or, if they are not all there, in the middle of the margin (a new,
+   * transparent buffer holds strip columns from 0: any will do) */
   margin = b->span - b->width;
-  if (!b->placed || self->first_column - b->base < 0 || self->first_column - b->base > margin)
-    {
-      b->base = self->first_column - margin / 2;
-      b->placed = TRUE;
-    }
+  if (self->first_column - b->base < 0 || self->first_column - b->base > margin)
+    b->base = self->first_column - margin / 2;
   offset = (int) (self->first_column - b->base);
   for (guint i = 0; i < self->n_pending; i++)
     self->pending[i].x += offset;
@@ -628,6 +601,23 @@ steve_bar_raster_paint (SteveBarRaster *self,
   update_pixels (self, b);
   self->n_pending = 0;
 
+  /* the pattern holds the buffer's reference */
   b->ref_count = 1;
-  paint_piece (cr, b, offset, b->width, x, y, scale);
+  pattern = cairo_pattern_create_raster_source (b, CAIRO_CONTENT_COLOR_ALPHA, b->span, b->height);
+  cairo_raster_source_pattern_set_acquire (pattern, pattern_acquire, pattern_release);
+  cairo_raster_source_pattern_set_copy (pattern, pattern_copy);
+  cairo_raster_source_pattern_set_finish (pattern, pattern_finish);
+  cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_NONE);
+  /* user (x, y) is buffer pixel (offset, 0) */
+  cairo_matrix_init (&matrix, scale, 0, 0, scale, offset - x * scale, -y * scale);
+  cairo_pattern_set_matrix (pattern, &matrix);
+
+  cairo_save (cr);
+  cairo_set_source (cr, pattern);
+  cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
+  cairo_rectangle (cr, x, y, b->width / (double) scale, b->height / (double) scale);
+  cairo_fill (cr);
+  cairo_restore (cr);
+  cairo_pattern_destroy (pattern);
 }
