@@ -164,6 +164,34 @@ history_from_synth (const Synth *s)
 
 /* ------------------------------------------------------------ history */
 
+/* @got says what @want says: the same flags and, where there are data,
+ * the same min, max, first and last. @format says where they come from. */
+static void G_GNUC_PRINTF (5, 6)
+assert_column_equal (const SteveColumn *got,
+                     const SteveColumn *want,
+                     guint              channel,
+                     guint              column,
+                     const char        *format,
+                     ...)
+{
+  g_autofree char *what = NULL;
+  va_list args;
+
+  if (got->flags == want->flags &&
+      (!(want->flags & STEVE_COLUMN_HAS_DATA) ||
+       (got->min == want->min && got->max == want->max &&
+        got->first == want->first && got->last == want->last)))
+    return;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_error ("%s: channel %u column %u: flags %u, %g … %g, first %g, last %g; "
+           "expected flags %u, %g … %g, first %g, last %g",
+           what, channel, column, got->flags, got->min, got->max, got->first, got->last,
+           want->flags, want->min, want->max, want->first, want->last);
+}
+
 static void
 check_decimation (SteveHistory *h,
                   const Synth  *s,
@@ -226,18 +254,7 @@ check_decimation (SteveHistory *h,
       g_assert_cmpint (any, ==, any_want);
 
       for (guint c = 0; c < n_cols; c++)
-        {
-          if (cols[c].flags != want[c].flags)
-            g_error ("channel %u [%.6f, %.6f] / %u column %u: flags %u, want %u",
-                     ch, t0, t1, n_cols, c, cols[c].flags, want[c].flags);
-          if (want[c].flags & STEVE_COLUMN_HAS_DATA)
-            {
-              g_assert_cmpfloat (cols[c].min, ==, want[c].min);
-              g_assert_cmpfloat (cols[c].max, ==, want[c].max);
-              g_assert_cmpfloat (cols[c].first, ==, want[c].first);
-              g_assert_cmpfloat (cols[c].last, ==, want[c].last);
-            }
-        }
+        assert_column_equal (&cols[c], &want[c], ch, c, "[%.6f, %.6f] / %u against a scan", t0, t1, n_cols);
 
       /* The min/max/flags form agrees with the column form. */
       steve_history_decimate (h, ch, t0, t1, n_cols, mins, maxs, flags);
@@ -358,18 +375,8 @@ test_history_decimate_bursts (void)
           steve_history_decimate_columns (h, ch, a, b, n, whole);
           steve_history_decimate_columns_range (h, ch, a, b, n, first, n_out, part);
           for (guint c = 0; c < n_out; c++)
-            {
-              const SteveColumn *w = &whole[first + c], *p = &part[c];
-
-              g_assert_cmpuint (p->flags, ==, w->flags);
-              if (w->flags & STEVE_COLUMN_HAS_DATA)
-                {
-                  g_assert_cmpfloat (p->min, ==, w->min);
-                  g_assert_cmpfloat (p->max, ==, w->max);
-                  g_assert_cmpfloat (p->first, ==, w->first);
-                  g_assert_cmpfloat (p->last, ==, w->last);
-                }
-            }
+            assert_column_equal (&part[c], &whole[first + c], ch, first + c,
+                                 "part of a decimation against the whole");
         }
     }
 }
@@ -1583,13 +1590,7 @@ assert_same_columns (GtkWidget  *kept,
       /* every column afresh */
       g_assert_cmpuint (n_fresh, >=, nf);
       for (guint c = 0; c < nk; c++)
-        if (ck[c].flags != cf[c].flags ||
-            ((ck[c].flags & STEVE_COLUMN_HAS_DATA) &&
-             (ck[c].min != cf[c].min || ck[c].max != cf[c].max ||
-              ck[c].first != cf[c].first || ck[c].last != cf[c].last)))
-          g_error ("%s: channel %u column %u kept (flags %u, %g … %g) differs from a fresh "
-                   "decimation (flags %u, %g … %g)", step, ch, c, ck[c].flags, ck[c].min,
-                   ck[c].max, cf[c].flags, cf[c].min, cf[c].max);
+        assert_column_equal (&ck[c], &cf[c], ch, c, "%s: kept against a fresh decimation", step);
     }
 
   return n_decimated;
