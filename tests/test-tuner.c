@@ -677,8 +677,12 @@ test_error_keeps_value (Fixture       *f,
   steve_sim_set_faults (f->sim, STEVE_SIM_FAULT_UNINITIALIZED);
   steve_sim_clear_request_log (f->sim);
 
+  g_assert_cmpint (steve_tuner_get_mode (f->tuner), ==, STEVE_TUNER_MODE_LIVE);
   g_assert_true (steve_tuner_set_value (f->tuner, STEVE_FIELD_VISCOUS, 0.09, &error));
   g_assert_no_error (error);
+  /* on its way: live mode has nothing for Apply to send */
+  g_assert_true (steve_tuner_get_dirty (f->tuner));
+  g_assert_false (steve_tuner_get_unsent (f->tuner));
 
   WAIT_UNTIL (f->errors->len > 0 && steve_client_get_queue_length (f->client) == 0);
   g_assert_cmpuint (f->errors->len, ==, 1);
@@ -697,14 +701,32 @@ test_error_keeps_value (Fixture       *f,
   g_assert_true (steve_tuner_get_dirty (f->tuner));
   g_assert_false (steve_tuner_can_undo (f->tuner));
   g_assert_cmpint (steve_client_get_state (f->client), ==, STEVE_CLIENT_CONNECTED);
+  /* refused: Apply can send it again, also in live mode */
+  g_assert_true (steve_tuner_get_unsent (f->tuner));
+
+  /* another field goes out and is refused too; sending it again leaves
+   * the first one unsent */
+  g_assert_true (steve_tuner_set_value (f->tuner, STEVE_FIELD_COULOMB, 0.03, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (f->errors->len > 0 && steve_client_get_queue_length (f->client) == 0);
+  g_ptr_array_set_size (f->errors, 0);
+  g_assert_true (steve_tuner_get_unsent (f->tuner));
+  g_assert_true (steve_tuner_set_value (f->tuner, STEVE_FIELD_COULOMB, steve_tuner_get_device_value (f->tuner, STEVE_FIELD_COULOMB), &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (steve_client_get_queue_length (f->client) == 0);
+  g_ptr_array_set_size (f->errors, 0);
+  g_assert_false (steve_tuner_is_dirty (f->tuner, STEVE_FIELD_COULOMB));
+  g_assert_true (steve_tuner_get_unsent (f->tuner));
+  steve_sim_clear_request_log (f->sim);
 
   /* the device recovers: applying sends the kept value */
   steve_sim_set_faults (f->sim, STEVE_SIM_FAULT_NONE);
   steve_tuner_apply (f->tuner);
   WAIT_UNTIL (settled (f));
   g_assert_cmpuint (f->errors->len, ==, 0);
-  g_assert_cmpuint (count_config_posts (f->sim), ==, 2);
+  g_assert_cmpuint (count_config_posts (f->sim), ==, 1);
   g_assert_cmpfloat (sim_value (f->sim, STEVE_FIELD_VISCOUS), ==, 0.09);
+  g_assert_false (steve_tuner_get_unsent (f->tuner));
   g_assert_cmpfloat (steve_tuner_get_device_value (f->tuner, STEVE_FIELD_VISCOUS), ==, 0.09);
   g_assert_false (steve_tuner_is_dirty (f->tuner, STEVE_FIELD_VISCOUS));
   g_assert_true (steve_tuner_can_undo (f->tuner));

@@ -57,6 +57,7 @@ struct _SteveTuner
   GArray         *redo;        /* Change */
   GArray         *snapshots;   /* Snapshot */
   guint32         user_fields; /* edited values set by the user, not yet seen on the device */
+  guint32         failed_fields; /* live edits whose request failed: apply sends them again */
   guint           history_suppress;  /* undo/redo requests not finished yet */
   gulong          config_id;
   gulong          applied_id;
@@ -219,8 +220,25 @@ on_config_applied (SteveClient       *client,
   notify_state (self);
 }
 
+/* A request on its way, and the fields it sends. */
+typedef struct
+{
+  SteveTuner *tuner;
+  guint32     fields;
+} Sent;
+
+static void
+sent_free (Sent *sent)
+{
+  g_object_unref (sent->tuner);
+  g_free (sent);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sent, sent_free)
+
 static void
 report_set_config (SteveTuner   *self,
+                   guint32       fields,
                    GObject      *source,
                    GAsyncResult *result)
 {
@@ -229,7 +247,12 @@ report_set_config (SteveTuner   *self,
 
   /* cancelled by a newer value or by the e-stop: not an error to show */
   if (config == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_signal_emit (self, signals[ERROR], 0, error);
+    {
+      /* the edits stay, and Apply can send them again */
+      self->failed_fields |= fields;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
+      g_signal_emit (self, signals[ERROR], 0, error);
+    }
 }
 
 static void
@@ -237,9 +260,9 @@ set_config_done (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(SteveTuner) self = user_data;
+  g_autoptr(Sent) sent = user_data;
 
-  report_set_config (self, source, result);
+  report_set_config (sent->tuner, sent->fields, source, result);
 }
 
 /* An undo or redo request finished (its config-applied, if any, came
@@ -249,11 +272,12 @@ history_set_config_done (GObject      *source,
                          GAsyncResult *result,
                          gpointer      user_data)
 {
-  g_autoptr(SteveTuner) self = user_data;
+  g_autoptr(Sent) sent = user_data;
+  SteveTuner *self = sent->tuner;
 
   g_assert (self->history_suppress > 0);
   self->history_suppress--;
-  report_set_config (self, source, result);
+  report_set_config (self, sent->fields, source, result);
 }
 
 static void
@@ -261,15 +285,22 @@ send_update (SteveTuner        *self,
              const SteveConfig *update,
              gboolean           history)
 {
+  Sent *sent;
+
   if (update->present == 0)
     return;
 
   if (history)
     self->history_suppress++;
 
+  /* sent again: no longer failed, unless this request fails too */
+  self->failed_fields &= ~update->present;
+  sent = g_new (Sent, 1);
+  sent->tuner = g_object_ref (self);
+  sent->fields = update->present;
   steve_client_set_config_async (self->client, update, self->cancellable,
                                  history ? history_set_config_done : set_config_done,
-                                 g_object_ref (self));
+                                 sent);
 }
 
 /* ------------------------------------------------------------------ public */
@@ -360,6 +391,25 @@ steve_tuner_get_dirty (SteveTuner *self)
 
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
     if (differs (self, i))
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * steve_tuner_get_unsent:
+ *
+ * Whether steve_tuner_apply() has something to send: in apply mode, any
+ * edit; in live mode, the edits whose request failed (an edit on its way
+ * is not unsent). Notified with #SteveTuner:dirty.
+ */
+gboolean
+steve_tuner_get_unsent (SteveTuner *self)
+{
+  g_return_val_if_fail (STEVE_IS_TUNER (self), FALSE);
+
+  for (guint i = 0; i < STEVE_N_FIELDS; i++)
+    if (differs (self, i) &&
+        (self->mode == STEVE_TUNER_MODE_APPLY || (self->failed_fields & STEVE_FIELD_BIT (i))))
       return TRUE;
   return FALSE;
 }

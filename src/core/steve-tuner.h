@@ -34,6 +34,7 @@ double          steve_tuner_get_value         (SteveTuner   *self,
 gboolean        steve_tuner_is_dirty          (SteveTuner   *self,
                                                SteveField    field);
 gboolean        steve_tuner_get_dirty         (SteveTuner   *self);
+gboolean        steve_tuner_get_unsent        (SteveTuner   *self);
 void            steve_tuner_get_edited_config (SteveTuner   *self,
                                                SteveConfig  *config);
 
