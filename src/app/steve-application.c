@@ -111,7 +111,8 @@ steve_application_command_line (GApplication            *app,
   else if (g_variant_dict_lookup (options, "host", "&s", &host))
     {
       g_variant_dict_lookup (options, "port", "i", &port);
-      steve_window_connect (window, host, (guint) port, NULL);
+      /* with the key the keyring holds for that device */
+      steve_window_connect_stored (window, host, (guint) port);
     }
 
   return 0;

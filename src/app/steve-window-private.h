@@ -74,6 +74,8 @@ struct _SteveWindow
   guint                 poll_id;
   gboolean              live_mode;
   gboolean              quit_confirmed;
+  gboolean              closing_after_stop;  /* "Stop and Close" waits for the stop */
+  char                 *estop_failure;  /* the last e-stop's error, until one succeeds */
   AdwToast             *last_toast;     /* weak */
   gint64                last_toast_shown_us;
   gboolean              disposing;

@@ -187,6 +187,15 @@ update_banner (SteveWindow *self)
       return;
     }
 
+  /* a failed e-stop stays in view until one gets through */
+  if (self->estop_failure != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("EMERGENCY STOP FAILED: %s"), self->estop_failure);
+
+      show_banner (self, text, TRUE);
+      return;
+    }
+
   state = steve_client_get_state (self->client);
   stream_lost = self->streamer != NULL &&
                 steve_streamer_get_state (self->streamer) != STEVE_STREAMER_STREAMING &&
@@ -219,7 +228,6 @@ update_actions (SteveWindow *self)
   GtkWidget *w = GTK_WIDGET (self);
   gboolean connected = is_connected (self);
   gboolean running = self->valve_state == STEVE_VALVE_STATE_RUNNING;
-  gboolean live = self->tuner && steve_tuner_get_mode (self->tuner) == STEVE_TUNER_MODE_LIVE;
 
   gtk_widget_action_set_enabled (w, "win.estop", self->client != NULL);
   gtk_widget_action_set_enabled (w, "win.disconnect", self->client != NULL);
@@ -237,7 +245,7 @@ update_actions (SteveWindow *self)
   gtk_widget_action_set_enabled (w, "tuner.undo", connected && self->tuner && steve_tuner_can_undo (self->tuner));
   gtk_widget_action_set_enabled (w, "tuner.redo", connected && self->tuner && steve_tuner_can_redo (self->tuner));
   gtk_widget_action_set_enabled (w, "tuner.revert-all", self->tuner && steve_tuner_get_dirty (self->tuner));
-  gtk_widget_action_set_enabled (w, "tuner.apply", connected && self->tuner && !live && steve_tuner_get_dirty (self->tuner));
+  gtk_widget_action_set_enabled (w, "tuner.apply", connected && self->tuner && steve_tuner_get_unsent (self->tuner));
   gtk_widget_action_set_enabled (w, "tuner.live", self->tuner != NULL);
   steve_window_recording_update_actions (self);
 }
@@ -581,6 +589,7 @@ end_session (SteveWindow *self)
   self->connecting = FALSE;
   self->valve_state = STEVE_VALVE_STATE_UNKNOWN;
   self->stream_was_up = FALSE;
+  g_clear_pointer (&self->estop_failure, g_free);
   self->status_pending = self->odrive_pending = FALSE;
   memset (&self->odrive, 0, sizeof self->odrive);
 }
@@ -690,8 +699,76 @@ steve_window_connect (SteveWindow *self,
   g_return_if_fail (STEVE_IS_WINDOW (self));
   g_return_if_fail (host != NULL);
 
+  /* a disconnect still waiting for a sweep is overtaken */
+  g_clear_handle_id (&self->disconnect_wait_id, g_source_remove);
   end_session (self);
   begin_connect (self, host, port, api_key);
+}
+
+typedef struct
+{
+  SteveWindow *window;
+  char        *host;
+  guint        port;
+} KeyLookup;
+
+static void
+key_lookup_free (KeyLookup *lookup)
+{
+  g_object_unref (lookup->window);
+  g_free (lookup->host);
+  g_free (lookup);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KeyLookup, key_lookup_free)
+
+static void
+stored_key_found (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(KeyLookup) lookup = user_data;
+  SteveWindow *self = lookup->window;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = secret_password_lookup_finish (result, &error);
+
+  if (error != NULL)
+    g_debug ("no API key from the keyring: %s", error->message);
+  if (self->disposing)
+    return;
+  if (key != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->key_row), key);
+  steve_window_connect (self, lookup->host, lookup->port, key);
+}
+
+/**
+ * steve_window_connect_stored:
+ *
+ * Connects to @host:@port with the API key the keyring holds for it (the
+ * firmware's default when it holds none), as if chosen on the start page.
+ */
+void
+steve_window_connect_stored (SteveWindow *self,
+                             const char  *host,
+                             guint        port)
+{
+  g_autofree char *port_text = NULL;
+  KeyLookup *lookup;
+
+  g_return_if_fail (STEVE_IS_WINDOW (self));
+  g_return_if_fail (host != NULL);
+
+  port_text = g_strdup_printf ("%u", port);
+  gtk_editable_set_text (GTK_EDITABLE (self->host_row), host);
+  gtk_editable_set_text (GTK_EDITABLE (self->port_row), port_text);
+  gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
+
+  lookup = g_new0 (KeyLookup, 1);
+  lookup->window = g_object_ref (self);
+  lookup->host = g_strdup (host);
+  lookup->port = port;
+  secret_password_lookup (&api_key_schema, NULL, stored_key_found, lookup,
+                          "host", host, "port", (int) port, NULL);
 }
 
 /**
@@ -709,6 +786,7 @@ steve_window_connect_simulated (SteveWindow *self)
 
   g_return_if_fail (STEVE_IS_WINDOW (self));
 
+  g_clear_handle_id (&self->disconnect_wait_id, g_source_remove);
   end_session (self);
 
   profile_name = g_settings_get_string (self->settings, "simulator-profile");
@@ -830,13 +908,19 @@ estop_done (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (steve_client_estop_finish (STEVE_CLIENT (source), result, &error))
-    steve_window_show_toast (self, _("Emergency stop sent: the motor holds zero torque"));
-  else
+    {
+      g_clear_pointer (&self->estop_failure, g_free);
+      steve_window_show_toast (self, _("Emergency stop sent: the motor holds zero torque"));
+    }
+  else if (self->client == STEVE_CLIENT (source))
     {
       g_autofree char *text = g_strdup_printf (_("EMERGENCY STOP FAILED: %s"), error->message);
-      show_banner (self, text, TRUE);
+
+      g_free (self->estop_failure);
+      self->estop_failure = g_strdup (error->message);
       steve_window_show_toast (self, text);
     }
+  update_banner (self);
 }
 
 static void
@@ -952,6 +1036,41 @@ tuner_action (GtkWidget  *widget,
 
 /* ------------------------------------------------------------------ closing */
 
+/* "Stop and Close" closes once the device has the stop; if it did not get
+ * it, the window stays, with the reason, and the dialog asks again. */
+static void
+stop_then_close_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(SteveWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean stopped;
+
+  if (g_async_result_is_tagged (result, steve_client_estop_async))
+    stopped = steve_client_estop_finish (STEVE_CLIENT (source), result, &error);
+  else
+    stopped = steve_client_control_finish (STEVE_CLIENT (source), result, NULL, &error);
+
+  self->closing_after_stop = FALSE;
+  if (self->disposing)
+    return;
+
+  if (stopped)
+    {
+      self->quit_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+      return;
+    }
+
+  {
+    g_autofree char *text = g_strdup_printf (_("The valve was not stopped, so the window stays open: %s"),
+                                             error->message);
+
+    steve_window_show_toast (self, text);
+  }
+}
+
 static void
 close_response (AdwMessageDialog *dialog,
                 const char       *response,
@@ -959,13 +1078,16 @@ close_response (AdwMessageDialog *dialog,
 {
   g_autoptr(SteveWindow) self = user_data;
 
-  if (g_str_equal (response, "stop"))
+  if (g_str_equal (response, "stop") && self->client != NULL)
     {
-      if (self->client)
-        steve_client_control_async (self->client, STEVE_CONTROL_STOP, -1, NULL, NULL, NULL);
-      self->quit_confirmed = TRUE;
-      /* give the stop a moment to leave before the session ends */
-      g_timeout_add_once (300, (GSourceOnceFunc) gtk_window_close, self);
+      self->closing_after_stop = TRUE;
+      /* the stop request is refused while the device is unreachable; the
+       * e-stop still tries, on a connection of its own */
+      if (is_connected (self))
+        steve_client_control_async (self->client, STEVE_CONTROL_STOP, -1, NULL,
+                                    stop_then_close_done, g_object_ref (self));
+      else
+        steve_client_estop_async (self->client, NULL, stop_then_close_done, g_object_ref (self));
     }
   else if (g_str_equal (response, "leave"))
     {
@@ -980,14 +1102,25 @@ steve_window_close_request (GtkWindow *window)
   SteveWindow *self = STEVE_WINDOW (window);
   GtkWidget *dialog;
 
-  if (!self->quit_confirmed && is_connected (self) && self->valve_state == STEVE_VALVE_STATE_RUNNING)
+  /* "Stop and Close" is waiting for the device */
+  if (self->closing_after_stop)
+    return TRUE;
+
+  /* the valve was running when last heard of, also while the device is
+   * out of reach */
+  if (!self->quit_confirmed && self->client != NULL && self->valve_state == STEVE_VALVE_STATE_RUNNING)
     {
+      gboolean reachable = is_connected (self);
+
       dialog = adw_message_dialog_new (window, _("Stop the Valve Before Closing?"),
-                                       _("The valve is running. If you close without stopping it, the device keeps applying the current feel."));
+                                       reachable
+                                         ? _("The valve is running. If you close without stopping it, the device keeps applying the current feel.")
+                                         : _("The valve was running when the device stopped answering. If you close without stopping it, "
+                                             "it may keep applying the current feel. An emergency stop is tried on a connection of its own."));
       adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                         "cancel", _("_Cancel"),
                                         "leave", _("Close _Without Stopping"),
-                                        "stop", _("_Stop and Close"),
+                                        "stop", reachable ? _("_Stop and Close") : _("_Emergency Stop and Close"),
                                         NULL);
       adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "leave", ADW_RESPONSE_DESTRUCTIVE);
       adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "stop", ADW_RESPONSE_SUGGESTED);
@@ -1253,6 +1386,16 @@ steve_window_class_init (SteveWindowClass *klass)
   steve_window_recording_class_init (widget_class);
 }
 
+static gboolean
+estop_key (GtkWidget *widget,
+           GVariant  *args,
+           gpointer   user_data)
+{
+  gtk_widget_activate_action (widget, "win.estop", NULL);
+  /* not "handled": Esc still reaches the focused widget */
+  return FALSE;
+}
+
 static void
 on_recent_changed (GSettings   *settings,
                    const char  *key,
@@ -1279,12 +1422,13 @@ steve_window_init (SteveWindow *self)
   gtk_window_set_default_widget (GTK_WINDOW (self), self->connect_button);
 
   /* Esc is the emergency stop wherever the focus is: a capture-phase
-   * shortcut sees the key before any focused widget can take it. */
+   * shortcut sees the key before any focused widget can take it. The key
+   * then goes on, so that it still closes an open menu or popover. */
   controller = gtk_shortcut_controller_new ();
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
   gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller), GTK_SHORTCUT_SCOPE_GLOBAL);
   shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
-                               gtk_named_action_new ("win.estop"));
+                               gtk_callback_action_new (estop_key, NULL, NULL));
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), shortcut);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 

@@ -29,6 +29,9 @@ void           steve_window_connect           (SteveWindow    *self,
                                                const char     *host,
                                                guint           port,
                                                const char     *api_key);
+void           steve_window_connect_stored    (SteveWindow    *self,
+                                               const char     *host,
+                                               guint           port);
 void           steve_window_connect_simulated (SteveWindow    *self);
 void           steve_window_disconnect        (SteveWindow    *self);
 

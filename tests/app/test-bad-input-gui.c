@@ -662,6 +662,79 @@ dialog_open (gpointer data)
   return find_dialog () != NULL;
 }
 
+static gboolean
+sim_running (gpointer data)
+{
+  return steve_sim_get_valve_state (fx->sim) == STEVE_VALVE_STATE_RUNNING;
+}
+
+static gboolean
+window_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+static gboolean
+window_stopped_and_gone (gpointer data)
+{
+  return !gtk_widget_get_visible (data) && steve_sim_get_valve_state (fx->sim) == STEVE_VALVE_STATE_IDLE;
+}
+
+/* Closing while the valve runs asks first. "Stop and Close" closes only
+ * once the device has taken the stop: refused, the window stays and says
+ * why, with the valve still running. */
+static void
+test_close_while_running (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *body = "{\"action\":\"halt\"}";
+  g_autofree char *request = NULL;
+  g_autoptr(GBytes) refused = NULL;
+  SteveWindow *window = g_object_ref (f->window);
+  AdwMessageDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.start", NULL));
+  g_assert_true (steve_test_wait_for (sim_running, NULL, WAIT_MS));
+  steve_test_sleep_ms (700);  /* the window's status poll has seen it run */
+
+  /* the device gets a stop it does not know, and refuses it */
+  request = g_strdup_printf ("POST /api/v1/control HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: %s\r\n"
+                             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                             steve_sim_get_api_key (f->sim), strlen (body), body);
+  refused = g_bytes_new (request, strlen (request));
+  relay_set_rule (f->relay, "POST /api/v1/control ", refused, FALSE);
+  dismiss_toasts (window);
+
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (steve_test_wait_for (dialog_open, NULL, WAIT_MS));
+  dialog = find_dialog ();
+  adw_message_dialog_response (dialog, "stop");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  wanted_label = "The valve was not stopped, so the window stays open: ";
+  g_assert_true (steve_test_wait_for (label_shown, NULL, WAIT_MS));
+  assert_device_answered (400, "unsupported_action");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_cmpint (steve_sim_get_valve_state (f->sim), ==, STEVE_VALVE_STATE_RUNNING);
+
+  /* asked again, and this time the stop goes through: then it closes */
+  relay_set_rule (f->relay, NULL, NULL, FALSE);
+  dismiss_toasts (window);
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (steve_test_wait_for (dialog_open, NULL, WAIT_MS));
+  dialog = find_dialog ();
+  adw_message_dialog_response (dialog, "stop");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (steve_test_wait_for (window_stopped_and_gone, window, WAIT_MS));
+  g_assert_false (steve_test_wait_for (dialog_open, NULL, 300));
+
+  /* closed for good, no leak; teardown gets a window of its own */
+  steve_test_sleep_ms (300);
+  g_assert_finalize_object (window);
+  f->window = steve_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (steve_test_wait_for (window_mapped, f->window, WAIT_MS));
+}
+
 /* The device refuses the preset's name: the page says so and the editor
  * keeps what the user typed. */
 static void
@@ -915,6 +988,7 @@ main (int   argc,
   ADD ("/bad-input-gui/device-error/auth-refused", test_auth_refused, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/start-in-wrong-state", test_start_in_wrong_state, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/preset-name-rejected", test_preset_name_rejected, STEVE_DIALECT_FIRMWARE);
+  ADD ("/bad-input-gui/device-error/close-while-running", test_close_while_running, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/typing/firmware", test_invalid_typing, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/typing/documented", test_invalid_typing, STEVE_DIALECT_DOCUMENTED);
 #undef ADD
