@@ -404,6 +404,48 @@ test_stall_gap (Fixture       *f,
   g_assert_cmpuint (gap.missing, ==, (gap.to_timestamp_ms - gap.from_timestamp_ms + 9) / 10 - 1);
 }
 
+/* A connection that stays up but carries no sample (the device's stream
+ * hung, sync replies or not) is ended and made again; the samples lost
+ * show as a reconnection gap. */
+static void
+test_stall_reconnect (Fixture       *f,
+                      gconstpointer  data)
+{
+  SteveStreamerStats stats;
+  SteveStreamEvent gap = { 0 };
+  guint before;
+  gint64 start;
+
+  steve_streamer_start (f->streamer);
+  wait_raw (f->raw, 30, 5000);
+  steve_streamer_get_stats (f->streamer, &stats);
+  g_assert_cmpuint (stats.connections, ==, 1);
+
+  /* longer than the stall timeout (5 s at this interval) */
+  start = g_get_monotonic_time ();
+  steve_sim_stall_stream (f->sim, 6000);
+  steve_test_sleep_ms (6100);
+  before = raw_count (f->raw);
+  wait_raw (f->raw, before + 20, 5000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 12 * G_USEC_PER_SEC);
+
+  steve_streamer_get_stats (f->streamer, &stats);
+  g_assert_cmpuint (stats.connections, ==, 2);
+  g_assert_cmpuint (stats.reconnect_gaps, ==, 1);
+  g_assert_cmpuint (stats.gaps, ==, 0);
+
+  g_mutex_lock (&f->raw->lock);
+  for (guint i = 0; i < f->raw->events->len; i++)
+    if (g_array_index (f->raw->events, SteveStreamEvent, i).kind == STEVE_STREAM_EVENT_RECONNECT_GAP)
+      gap = g_array_index (f->raw->events, SteveStreamEvent, i);
+  g_mutex_unlock (&f->raw->lock);
+
+  g_assert_false (gap.device_restarted);
+  g_assert_cmpfloat (gap.duration_ms, >=, 5900);
+  g_assert_cmpfloat (gap.duration_ms, <, 7000);
+  g_assert_cmpuint (gap.missing, >=, 590);
+}
+
 static void
 test_interval_change (Fixture       *f,
                       gconstpointer  data)
@@ -555,6 +597,7 @@ main (int   argc,
   ADD ("/streamer/stop-is-quick", test_stop_is_quick);
   ADD ("/streamer/device-restart", test_device_restart);
   ADD ("/streamer/stall-gap", test_stall_gap);
+  ADD ("/streamer/stall-reconnect", test_stall_reconnect);
   ADD ("/streamer/interval-change", test_interval_change);
   ADD ("/streamer/sync-clock", test_sync_clock);
   ADD ("/streamer/ui-bounded", test_ui_bounded);

@@ -47,6 +47,11 @@
 #define READ_BUFFER_SIZE    (256 * 1024)
 #define DEFAULT_UI_LIMIT    10000
 #define N_SYNC_SAMPLES      8
+/* The device streams at its interval whether the valve runs or not: no
+ * sample for this long (or five intervals, if longer) means a stalled
+ * stream behind a connection that looks alive, which is ended and made
+ * again. As long as the device's idle timeout for HTTP. */
+#define STALL_TIMEOUT_MS    5000
 
 G_DEFINE_BOXED_TYPE (SteveStreamEvent, steve_stream_event, steve_stream_event_copy, steve_stream_event_free)
 
@@ -94,6 +99,7 @@ typedef struct
   double       sync_rtt[N_SYNC_SAMPLES];
   gint64       sync_offset[N_SYNC_SAMPLES];
   guint        n_sync;
+  gint64       last_sample_us;     /* receipt of this connection's newest sample */
   gint64       rate_window_us;
   guint64      rate_count;
 } Worker;
@@ -409,6 +415,7 @@ handle_sample (SteveStreamer *self,
 
   w->prev = *s;
   w->have_prev = TRUE;
+  w->last_sample_us = s->host_time_us;
   g_array_append_val (w->batch, *s);
 }
 
@@ -685,13 +692,23 @@ run_connection (SteveStreamer *self,
   w->sync_outstanding = 0;
   w->sync_sent_us = g_get_monotonic_time () - SYNC_PERIOD_US + 200 * 1000;
   w->n_sync = 0;
+  w->last_sample_us = g_get_monotonic_time ();
 
   while (!g_cancellable_is_cancelled (cancellable))
     {
       g_autoptr(GError) error = NULL;
       gint64 now = g_get_monotonic_time ();
-      gint64 wait_us = MAX (1000, w->sync_sent_us + SYNC_PERIOD_US - now);
+      guint interval = w->conn_interval ? w->conn_interval : steve_streamer_get_interval (self);
+      gint64 stall_us = (gint64) MAX (STALL_TIMEOUT_MS, 5 * interval) * 1000;
+      gint64 wait_us = MAX (1000, MIN (w->sync_sent_us + SYNC_PERIOD_US, w->last_sample_us + stall_us) - now);
       gssize n;
+
+      if (now - w->last_sample_us >= stall_us)
+        {
+          g_debug ("no sample for %" G_GINT64_FORMAT " ms: connecting again",
+                   (now - w->last_sample_us) / 1000);
+          break;
+        }
 
       if (!g_socket_condition_timed_wait (socket, G_IO_IN, wait_us, cancellable, &error))
         {
