@@ -133,6 +133,22 @@ typedef struct
   gboolean vector;
 } DataKey;
 
+/* The line of a series from the last sample before the view and to the
+ * first one after it, so that a view between two samples (a long stream
+ * interval, a deep zoom) still shows the line that crosses it. x in
+ * columns of the view (column c spans [c, c + 1)). */
+typedef struct
+{
+  gboolean left;       /* a line comes in from the left */
+  double   left_x;
+  float    left_v;
+  float    left_edge;  /* its value where it enters the view */
+  gboolean right;      /* a line goes out to the right */
+  double   right_x;
+  float    right_v;
+  float    right_edge;
+} EdgeLink;
+
 typedef struct
 {
   double         t;
@@ -214,6 +230,7 @@ struct _SteveChart
   double             dec_d0;
   double             dec_d1;
   gint64             dec_origin;
+  EdgeLink           edges[STEVE_N_CHANNELS];
   GArray            *segments[STEVE_N_CHANNELS];  /* double x0, y0, x1, y1 */
   gboolean           vector_output;    /* bars as rectangles, not pixels */
   SteveBarRaster    *raster;
@@ -842,6 +859,92 @@ column_grid (SteveChart *self,
  * decimated are kept (moved, when the view moved by whole columns of its
  * grid), and when samples were only appended, the columns from the one
  * holding the previous newest sample are decimated again. */
+/* A value of @channel at index @i: known, or NaN. */
+static float
+known_value (SteveHistory *h,
+             guint         i,
+             SteveChannel  channel)
+{
+  float v = steve_history_get_value (h, i, channel);
+
+  return isfinite (v) ? v : NAN;
+}
+
+/* The first sample in column @c of the decimation (@a, @b, @m) or after
+ * it: found by time, then checked with the history's own column function
+ * (the time of a column's start is rounded). */
+static guint
+first_in_or_after (SteveHistory *h,
+                   double        a,
+                   double        b,
+                   guint         m,
+                   gint64        c)
+{
+  guint n = steve_history_get_n_samples (h);
+  guint i = 0;
+
+  steve_history_get_index_range (h, a + (double) c * (b - a) / m, INFINITY, &i, NULL);
+  while (i > 0 && steve_history_column_of (steve_history_get_time (h, i - 1), a, b, m) >= c)
+    i--;
+  while (i < n && steve_history_column_of (steve_history_get_time (h, i), a, b, m) < c)
+    i++;
+  return i;
+}
+
+/* The edge links of every channel for view columns [0, n) = grid columns
+ * [c0, c0 + n). Returns whether they changed. */
+static gboolean
+update_edges (SteveChart *self,
+              double      a,
+              double      b,
+              guint       m,
+              gint64      c0,
+              guint       n)
+{
+  EdgeLink edges[STEVE_N_CHANNELS] = { { 0, } };
+  SteveHistory *h = self->history;
+  guint n_samples = h != NULL ? steve_history_get_n_samples (h) : 0;
+  double k = m / (b - a);
+  gboolean changed;
+
+  if (n_samples >= 2)
+    {
+      guint first = first_in_or_after (h, a, b, m, c0);
+      guint after = first_in_or_after (h, a, b, m, c0 + n);
+      double ts = a + (double) c0 / k, te = a + (double) (c0 + n) / k;
+
+      for (SteveChannel ch = 0; ch < STEVE_N_CHANNELS; ch++)
+        {
+          EdgeLink *e = &edges[ch];
+
+          if (first > 0 && first < n_samples && !steve_history_is_gap_before (h, first))
+            {
+              double tl = steve_history_get_time (h, first - 1), tn = steve_history_get_time (h, first);
+              float vl = known_value (h, first - 1, ch), vn = known_value (h, first, ch);
+
+              e->left_x = (tl - a) * k - c0;
+              e->left = isfinite (vl) && isfinite (vn) && e->left_x < 0.0 && tn > tl;
+              e->left_v = vl;
+              e->left_edge = e->left ? vl + (vn - vl) * (float) CLAMP ((ts - tl) / (tn - tl), 0.0, 1.0) : NAN;
+            }
+          if (after > 0 && after < n_samples && !steve_history_is_gap_before (h, after))
+            {
+              double tp = steve_history_get_time (h, after - 1), tr = steve_history_get_time (h, after);
+              float vp = known_value (h, after - 1, ch), vr = known_value (h, after, ch);
+
+              e->right_x = (tr - a) * k - c0;
+              e->right = isfinite (vp) && isfinite (vr) && e->right_x >= (double) n && tr > tp;
+              e->right_v = vr;
+              e->right_edge = e->right ? vp + (vr - vp) * (float) CLAMP ((te - tp) / (tr - tp), 0.0, 1.0) : NAN;
+            }
+        }
+    }
+
+  changed = memcmp (edges, self->edges, sizeof edges) != 0;
+  memcpy (self->edges, edges, sizeof edges);
+  return changed;
+}
+
 static void
 update_columns (SteveChart *self,
                 double      t0,
@@ -856,6 +959,7 @@ update_columns (SteveChart *self,
   /* the columns to decimate: [new_lo, new_hi) and [tail, n) */
   guint new_lo = 0, new_hi = n, tail = n;
   gint64 shift = 0;
+  gboolean edges_changed;
 
   if (self->history != NULL)
     {
@@ -865,6 +969,7 @@ update_columns (SteveChart *self,
     }
 
   column_grid (self, t0, t1, n, &a, &b, &m, &c0);
+  edges_changed = update_edges (self, a, b, m, c0, n);
 
   if (self->dec_valid && self->dec_a == a && self->dec_b == b && self->dec_m == m &&
       self->dec_n_columns == n && self->dec_channels == channels && self->columns_alloc >= n)
@@ -886,7 +991,7 @@ update_columns (SteveChart *self,
       else
         shift = 0;
 
-      if (new_lo >= new_hi && tail >= n)
+      if (new_lo >= new_hi && tail >= n && !edges_changed)
         return;
     }
 
@@ -952,6 +1057,17 @@ update_columns (SteveChart *self,
             lo = MIN (lo, cols[c].min);
             hi = MAX (hi, cols[c].max);
           }
+      /* where the lines from outside the view cross its edges */
+      if (self->edges[ch].left)
+        {
+          lo = MIN (lo, self->edges[ch].left_edge);
+          hi = MAX (hi, self->edges[ch].left_edge);
+        }
+      if (self->edges[ch].right)
+        {
+          lo = MIN (lo, self->edges[ch].right_edge);
+          hi = MAX (hi, self->edges[ch].right_edge);
+        }
 
       for (guint l = 0; l < N_LANES; l++)
         for (guint i = 0; i < lane_info[l].n_channels; i++)
@@ -1244,6 +1360,55 @@ extent_add (float  *top,
  * @segments as x0, y0, x1, y1), to be stroked antialiased. */
 #define BRIDGE_MAX_COLUMNS 4
 
+/* The line from (@xa, @ya) to (@xb, @yb), xa < xb, x in view columns and
+ * y in device pixels: a short one widens the extents of the columns it
+ * crosses, a long one becomes a segment, cut to the view and a column
+ * beyond (a line from far outside would overflow cairo's fixed point). */
+static inline void
+add_line (SteveChart *self,
+          GArray     *segments,
+          double      x0,
+          double      xa,
+          double      ya,
+          double      xb,
+          double      yb)
+{
+  gint64 n = self->geo.n_columns;
+  double px = 1.0 / self->geo.scale;
+  double span = xb - xa;
+
+  if (span <= BRIDGE_MAX_COLUMNS)
+    {
+      /* once a column (the line between two columns' middles): floor()
+       * only for the sample before the view, truncation otherwise */
+      double slope = (yb - ya) / span;
+      gint64 j0 = xa >= 0.0 ? (gint64) xa : MAX ((gint64) floor (xa), 0);
+      gint64 j1 = MIN ((gint64) xb, n - 1);
+
+      for (gint64 j = j0; j <= j1; j++)
+        {
+          double l = MAX ((double) j, xa);
+          double r = MIN ((double) j + 1, xb);
+
+          extent_add (&self->bar_top[j], &self->bar_bot[j],
+                      ya + slope * (l - xa), ya + slope * (r - xa));
+        }
+    }
+  else
+    {
+      double l = MAX (xa, -1.0), r = MIN (xb, (double) n + 1.0);
+      double seg[4];
+
+      if (l >= r)
+        return;
+      seg[0] = x0 + l * px;
+      seg[1] = (ya + (yb - ya) * (l - xa) / span) * px;
+      seg[2] = x0 + r * px;
+      seg[3] = (ya + (yb - ya) * (r - xa) / span) * px;
+      g_array_append_vals (segments, seg, 4);
+    }
+}
+
 static void
 compute_series (SteveChart      *self,
                 SteveChannel     channel,
@@ -1251,15 +1416,17 @@ compute_series (SteveChart      *self,
                 GArray          *segments)
 {
   const SteveColumn *cols = self->columns + (gsize) channel * self->columns_alloc;
+  const EdgeLink *edge = &self->edges[channel];
   guint n = self->geo.n_columns;
-  double px = 1.0 / self->geo.scale;
   double x0 = ls->plot.origin.x;
   double k = display_factor (self, channel);
   double ybase = (ls->plot.origin.y + ls->plot.size.height) * self->geo.scale;
   double yk = ls->plot.size.height * self->geo.scale / (ls->scale.max - ls->scale.min);
   double ymin = ls->scale.min;
-  double prev_last = 0.0;
-  gint64 prev = -1;
+  /* where the line so far ends: the middle of the last column with data,
+   * or the sample before the view */
+  double prev_x = edge->left ? edge->left_x : NAN;
+  double prev_last = edge->left ? edge->left_v * k : 0.0;
   gboolean broken = FALSE;
   float *top = self->bar_top;
   float *bot = self->bar_bot;
@@ -1277,7 +1444,6 @@ compute_series (SteveChart      *self,
   for (guint c = 0; c < n; c++)
     {
       const SteveColumn *col = &cols[c];
-      gboolean connect;
 
       if (!(col->flags & STEVE_COLUMN_HAS_DATA))
         {
@@ -1288,38 +1454,17 @@ compute_series (SteveChart      *self,
 
       extent_add (&top[c], &bot[c], Y (col->max * k), Y (col->min * k));
 
-      connect = prev >= 0 && !broken && !(col->flags & STEVE_COLUMN_GAP_BEFORE);
-      if (connect && c - prev <= BRIDGE_MAX_COLUMNS)
-        {
-          /* The line from the middle of column prev to the middle of c,
-           * cut into the columns it crosses. */
-          double ya = Y (prev_last), yb = Y (col->first * k);
-          double xa = prev + 0.5, span = c - prev;
+      if (!isnan (prev_x) && !broken && !(col->flags & STEVE_COLUMN_GAP_BEFORE))
+        add_line (self, segments, x0, prev_x, Y (prev_last), c + 0.5, Y (col->first * k));
 
-          for (gint64 j = prev; j <= (gint64) c; j++)
-            {
-              double l = MAX ((double) j, xa);
-              double r = MIN ((double) j + 1, c + 0.5);
-
-              extent_add (&top[j], &bot[j],
-                          ya + (yb - ya) * (l - xa) / span,
-                          ya + (yb - ya) * (r - xa) / span);
-            }
-        }
-      else if (connect)
-        {
-          double seg[4] = {
-            x0 + (prev + 0.5) * px, Y (prev_last) * px,
-            x0 + (c + 0.5) * px, Y (col->first * k) * px,
-          };
-
-          g_array_append_vals (segments, seg, 4);
-        }
-
-      prev = c;
+      prev_x = c + 0.5;
       prev_last = col->last * k;
       broken = FALSE;
     }
+
+  /* on to the sample after the view */
+  if (edge->right && !isnan (prev_x) && !broken)
+    add_line (self, segments, x0, prev_x, Y (prev_last), edge->right_x, Y (edge->right_v * k));
 
 #undef Y
 }

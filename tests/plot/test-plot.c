@@ -1498,6 +1498,116 @@ test_chart_render_lines (void)
   window_destroy (window, chart);
 }
 
+/* Pixels of @color in the plot area of @channel's lane. */
+static guint
+count_in_lane (GtkWidget     *chart,
+               const Pixels  *px,
+               SteveChannel   channel,
+               const GdkRGBA *color)
+{
+  graphene_rect_t plot;
+
+  g_assert_true (steve_chart_get_plot_area (STEVE_CHART (chart), channel, &plot));
+  return count_color_in (px, color, 0.12, plot.origin.x, plot.origin.x + plot.size.width,
+                         plot.origin.y, plot.origin.y + plot.size.height);
+}
+
+/* Samples a second apart: a view between two of them still shows the line
+ * that crosses it (from the sample before the view to the one after), and
+ * the y axis holds where it crosses; across a gap there is no line. */
+static void
+test_chart_sparse_edges (void)
+{
+  g_autoptr(SteveHistory) h = steve_history_new ();
+  g_autoptr(GArray) a = g_array_new (FALSE, TRUE, sizeof (SteveSample));
+  GdkRGBA colors[STEVE_N_CHANNELS];
+  GtkWidget *chart;
+  GtkWindow *window;
+  double lo, hi;
+
+  for (guint i = 0; i < 30; i++)
+    {
+      /* a stall of 6 s before sample 21 */
+      double t = i + (i > 20 ? 5.0 : 0.0);
+      SteveSample x = { 0, };
+
+      x.host_time_us = (gint64) llround (t * 1e6) + 1000000;
+      x.timestamp_ms = (guint32) llround (t * 1000) + 5000;
+      x.position_deg = 10.0 * i;
+      x.omega_rad_s = 0.1 * i;
+      x.torque_nm = 0.05 * i;
+      x.filt_torque_nm = 0.04 * i;
+      x.passivity_mj = -10 * (int) i;
+      x.present = STEVE_SAMPLE_ALL_FIELDS;
+      g_array_append_val (a, x);
+    }
+  steve_history_append (h, (SteveSample *) (gpointer) a->data, a->len);
+  g_assert_cmpfloat_with_epsilon (steve_history_get_time (h, 10), 10.0, 1e-9);
+  g_assert_true (steve_history_is_gap_before (h, 21));
+
+  for (SteveChannel ch = 0; ch < STEVE_N_CHANNELS; ch++)
+    steve_chart_get_series_color (ch, &colors[ch]);
+
+  set_dark (FALSE);
+  chart = chart_new (h);
+  window = window_new (chart, 800, 500);
+
+  /* between samples 10 and 11: no sample in view, the line crosses it */
+  steve_chart_set_view (STEVE_CHART (chart), 10.2, 10.6);
+  wait_for_frame (chart);
+  {
+    g_autoptr(GdkTexture) tex = render (chart);
+    g_auto(Pixels) px = { 0, };
+
+    pixels_get (tex, &px, GTK_WIDGET (window));
+    for (SteveChannel ch = 0; ch < STEVE_N_CHANNELS; ch++)
+      {
+        guint n = count_in_lane (chart, &px, ch, &colors[ch]);
+
+        g_test_message ("between two samples, %s: %u pixels", steve_channel_get_name (ch), n);
+        g_assert_cmpuint (n, >, 300);
+      }
+  }
+  /* the axis holds the crossing: position 102° to 106° */
+  g_assert_true (steve_chart_get_y_range (STEVE_CHART (chart), STEVE_CHANNEL_POSITION, &lo, &hi));
+  g_assert_cmpfloat (lo, <=, 102.0);
+  g_assert_cmpfloat (hi, >=, 106.0);
+
+  /* one sample in view: the lines come in from the left and go out to
+   * the right, past the edges */
+  steve_chart_set_view (STEVE_CHART (chart), 14.5, 15.5);
+  wait_for_frame (chart);
+  {
+    g_autoptr(GdkTexture) tex = render (chart);
+    g_auto(Pixels) px = { 0, };
+    graphene_rect_t plot;
+
+    pixels_get (tex, &px, GTK_WIDGET (window));
+    g_assert_true (steve_chart_get_plot_area (STEVE_CHART (chart), STEVE_CHANNEL_POSITION, &plot));
+    /* near both edges of the position lane */
+    g_assert_cmpuint (count_color_in (&px, &colors[STEVE_CHANNEL_POSITION], 0.12,
+                                      plot.origin.x, plot.origin.x + 20,
+                                      plot.origin.y, plot.origin.y + plot.size.height), >, 10);
+    g_assert_cmpuint (count_color_in (&px, &colors[STEVE_CHANNEL_POSITION], 0.12,
+                                      plot.origin.x + plot.size.width - 20, plot.origin.x + plot.size.width,
+                                      plot.origin.y, plot.origin.y + plot.size.height), >, 10);
+  }
+
+  /* inside the stall: nothing joins samples 20 and 21 */
+  steve_chart_set_view (STEVE_CHART (chart), 22.0, 24.0);
+  wait_for_frame (chart);
+  {
+    g_autoptr(GdkTexture) tex = render (chart);
+    g_auto(Pixels) px = { 0, };
+
+    pixels_get (tex, &px, GTK_WIDGET (window));
+    for (SteveChannel ch = 0; ch < STEVE_N_CHANNELS; ch++)
+      g_assert_cmpuint (count_in_lane (chart, &px, ch, &colors[ch]), ==, 0);
+  }
+
+  window_destroy (window, chart);
+}
+
 static void
 test_chart_pause (void)
 {
@@ -2404,6 +2514,7 @@ main (int    argc,
   g_test_add_func ("/plot/bar-raster/reuse", test_bar_raster_reuse);
   g_test_add_func ("/plot/bar-raster/strip", test_bar_raster_strip);
   g_test_add_func ("/plot/chart/render-lines", test_chart_render_lines);
+  g_test_add_func ("/plot/chart/sparse-edges", test_chart_sparse_edges);
   g_test_add_func ("/plot/chart/vector-snapshot", test_chart_vector_snapshot);
   g_test_add_func ("/plot/chart/pause", test_chart_pause);
   g_test_add_func ("/plot/chart/zoom-pan", test_chart_zoom_pan);
