@@ -44,6 +44,11 @@ get_window (SteveApplication *self)
   if (STEVE_IS_WINDOW (window))
     return STEVE_WINDOW (window);
 
+  /* the active one may be Preferences, About or a recording's review */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (STEVE_IS_WINDOW (l->data))
+      return STEVE_WINDOW (l->data);
+
   return steve_window_new (GTK_APPLICATION (self));
 }
 
@@ -105,6 +110,15 @@ steve_application_command_line (GApplication            *app,
   int port = STEVE_DEFAULT_HTTP_PORT;
 
   present_window (self, window);
+
+  /* a second launch does not end a session under way (a valve may be
+   * running): the user disconnects first */
+  if ((g_variant_dict_contains (options, "simulate") || g_variant_dict_contains (options, "host")) &&
+      steve_window_get_client (window) != NULL)
+    {
+      steve_window_show_toast (window, _("Already connected to a device. Disconnect first to connect to another one."));
+      return 0;
+    }
 
   if (g_variant_dict_contains (options, "simulate"))
     steve_window_connect_simulated (window);

@@ -1396,6 +1396,16 @@ estop_key (GtkWidget *widget,
   return FALSE;
 }
 
+/* The preference applies to the running stream too. */
+static void
+on_stream_interval_changed (GSettings   *settings,
+                            const char  *key,
+                            SteveWindow *self)
+{
+  if (self->streamer != NULL)
+    steve_streamer_set_interval (self->streamer, g_settings_get_uint (settings, key));
+}
+
 static void
 on_recent_changed (GSettings   *settings,
                    const char  *key,
@@ -1435,6 +1445,7 @@ steve_window_init (SteveWindow *self)
   g_settings_bind_with_mapping (self->settings, "tuner-mode", self, "live-mode", G_SETTINGS_BIND_DEFAULT,
                                 mode_get, mode_set, NULL, NULL);
   g_signal_connect_object (self->settings, "changed::recent-devices", G_CALLBACK (on_recent_changed), self, 0);
+  g_signal_connect_object (self->settings, "changed::stream-interval", G_CALLBACK (on_stream_interval_changed), self, 0);
   g_signal_connect (self->tuner_panel, "show-error", G_CALLBACK (on_row_error), self);
   rebuild_recent (self);
 

@@ -150,6 +150,40 @@ test_plots_receive_samples (void)
   g_assert_true (isfinite (value));
 }
 
+static gboolean
+stream_interval_is (gpointer data)
+{
+  SteveStreamerStats stats;
+
+  steve_streamer_get_stats (steve_window_get_streamer (window), &stats);
+  return stats.interval_ms == GPOINTER_TO_UINT (data) &&
+         steve_streamer_get_state (steve_window_get_streamer (window)) == STEVE_STREAMER_STREAMING;
+}
+
+/* The stream interval preference reaches the running stream. */
+static void
+test_stream_interval_preference (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  guint before = g_settings_get_uint (settings, "stream-interval");
+  SteveStreamerStats stats;
+  guint64 connections;
+
+  g_assert_cmpuint (before, !=, 50);
+  g_assert_true (steve_test_wait_for (stream_interval_is, GUINT_TO_POINTER (before), 5000));
+  steve_streamer_get_stats (steve_window_get_streamer (window), &stats);
+  connections = stats.connections;
+  g_settings_set_uint (settings, "stream-interval", 50);
+  g_assert_true (steve_test_wait_for (stream_interval_is, GUINT_TO_POINTER (50), 5000));
+  g_assert_cmpuint (steve_streamer_get_interval (steve_window_get_streamer (window)), ==, 50);
+  /* the same connection: the device was told, not reconnected */
+  steve_streamer_get_stats (steve_window_get_streamer (window), &stats);
+  g_assert_cmpuint (stats.connections, ==, connections);
+
+  g_settings_set_uint (settings, "stream-interval", before);
+  g_assert_true (steve_test_wait_for (stream_interval_is, GUINT_TO_POINTER (before), 5000));
+}
+
 static void
 test_model_overlay (void)
 {
@@ -293,6 +327,7 @@ main (int   argc,
   steve_test_add_func ("/app/slider-reaches-device", test_slider_reaches_device);
   steve_test_add_func ("/app/estop-shortcut", test_estop_shortcut);
   steve_test_add_func ("/app/plots-receive-samples", test_plots_receive_samples);
+  steve_test_add_func ("/app/stream-interval-preference", test_stream_interval_preference);
   steve_test_add_func ("/app/model-overlay", test_model_overlay);
   steve_test_add_func ("/app/render-pages", test_render_pages);
   steve_test_add_func ("/app/start-page-and-finalize", test_start_page_and_finalize);
