@@ -133,6 +133,14 @@ typedef struct
   gboolean vector;
 } DataKey;
 
+/* A marker's tag as drawn last, for its tooltip. */
+typedef struct
+{
+  graphene_rect_t rect;
+  guint           marker;
+  double          time;
+} MarkerTag;
+
 /* The line of a series from the last sample before the view and to the
  * first one after it, so that a view between two samples (a long stream
  * interval, a deep zoom) still shows the line that crosses it. x in
@@ -249,6 +257,7 @@ struct _SteveChart
   double             last_pps;
   GskRenderNode     *data_node;
   DataKey            data_key;
+  GArray            *tags;             /* MarkerTag, of data_node */
   GskRenderNode     *legend_node;
   DataKey            legend_key;
   gint64             legend_time;
@@ -1723,6 +1732,10 @@ build_data_node (SteveChart    *self,
       double right_edge = -G_MAXDOUBLE;
       double y = g->axis_y + TICK_LEN + g->label_h + 6;
 
+      if (self->tags == NULL)
+        self->tags = g_array_new (FALSE, FALSE, sizeof (MarkerTag));
+      g_array_set_size (self->tags, 0);
+
       for (guint i = 0; i < n_markers; i++)
         {
           const char *label;
@@ -1744,6 +1757,7 @@ build_data_node (SteveChart    *self,
             continue;   /* would overlap the previous tag: the line and tooltip remain */
 
           append_rounded (snapshot, &GRAPHENE_RECT_INIT (left, y, w + 8, h + 2), 4, &tag_bg);
+          g_array_append_val (self->tags, ((MarkerTag) { GRAPHENE_RECT_INIT (left, y, w + 8, h + 2), i, mt }));
           steve_plot_append_text (snapshot, layout, shortened, left + 4, y + 1, 0.0, 0.0, fg, g->scale);
           gtk_snapshot_append_color (snapshot, &marker_c,
                                      &GRAPHENE_RECT_INIT (floor (x * g->scale) / g->scale, g->axis_y,
@@ -2258,38 +2272,57 @@ steve_chart_dup_tooltip_at (SteveChart *self,
                             double      y)
 {
   double t0, t1, best = MARKER_HIT_PX + 1;
-  const char *found = NULL;
+  g_autoptr(GString) found = g_string_new (NULL);
   guint n;
 
   g_return_val_if_fail (STEVE_IS_CHART (self), NULL);
 
   if (self->history == NULL || !ensure_geometry (self))
     return NULL;
+
+  n = steve_history_get_n_markers (self->history);
+
+  /* on a tag: its marker (the tag is wider than the line's reach) */
+  if (self->tags != NULL)
+    for (guint i = 0; i < self->tags->len; i++)
+      {
+        const MarkerTag *tag = &g_array_index (self->tags, MarkerTag, i);
+        const char *details;
+        double mt;
+
+        if (tag->marker < n && graphene_rect_contains_point (&tag->rect, &GRAPHENE_POINT_INIT (x, y)) &&
+            steve_history_get_marker (self->history, tag->marker, &mt, NULL, &details) && mt == tag->time)
+          return g_strdup (details);
+      }
+
+  /* near a line: the nearest marker, with those at the same place */
   if (x < self->geo.plot_x - MARKER_HIT_PX || x > self->geo.plot_x + self->geo.plot_w + MARKER_HIT_PX)
     return NULL;
   if (y < self->geo.lanes_top || y > self->geo.height)
     return NULL;
-
   compute_view (self, &t0, &t1);
-  n = steve_history_get_n_markers (self->history);
-  for (guint i = 0; i < n; i++)
-    {
-      const char *details;
-      double mt, d;
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < n; i++)
+      {
+        const char *details;
+        double mt, d;
 
-      steve_history_get_marker (self->history, i, &mt, NULL, &details);
-      if (mt < t0 || mt > t1)
-        continue;
+        steve_history_get_marker (self->history, i, &mt, NULL, &details);
+        if (mt < t0 || mt > t1)
+          continue;
 
-      d = fabs (time_to_x (self, mt, t0, t1) - x);
-      if (d <= MARKER_HIT_PX && d < best)
-        {
+        d = fabs (time_to_x (self, mt, t0, t1) - x);
+        if (pass == 0 && d <= MARKER_HIT_PX && d < best)
           best = d;
-          found = details;
-        }
-    }
+        else if (pass == 1 && fabs (d - best) < 0.5)
+          {
+            if (found->len > 0)
+              g_string_append_c (found, '\n');
+            g_string_append (found, details);
+          }
+      }
 
-  return g_strdup (found);
+  return found->len > 0 ? g_string_free (g_steal_pointer (&found), FALSE) : NULL;
 }
 
 static gboolean
@@ -2522,6 +2555,7 @@ steve_chart_finalize (GObject *object)
   g_clear_pointer (&self->bar_bot, g_free);
   for (guint ch = 0; ch < STEVE_N_CHANNELS; ch++)
     g_clear_pointer (&self->segments[ch], g_array_unref);
+  g_clear_pointer (&self->tags, g_array_unref);
   g_clear_pointer (&self->raster, steve_bar_raster_unref);
   g_clear_pointer (&self->time_labels, g_array_unref);
   g_clear_pointer (&self->text_cache, g_hash_table_unref);

@@ -2131,6 +2131,7 @@ test_chart_markers (void)
   append_motion (h, 0, 10, 0);
   steve_history_add_marker_at (h, 6.0, "viscous", "viscous 0.02 → 0.05 N·m·s/rad");
   steve_history_add_marker_at (h, 8.0, "coulomb", "coulomb 0.06 → 0.1 N·m");
+  steve_history_add_marker_at (h, 8.0, "Mark 1", "Mark 1 at 0:08");
   chart = STEVE_CHART (chart_new (h));
   steve_chart_set_window (chart, 10);
   window = window_new (GTK_WIDGET (chart), 800, 500);
@@ -2146,8 +2147,25 @@ test_chart_markers (void)
 
     g_assert_cmpstr (a, ==, "viscous 0.02 → 0.05 N·m·s/rad");
     g_assert_cmpstr (b, ==, a);
-    g_assert_cmpstr (c, ==, "coulomb 0.06 → 0.1 N·m");
+    /* two markers at one place: both */
+    g_assert_cmpstr (c, ==, "coulomb 0.06 → 0.1 N·m\nMark 1 at 0:08");
     g_assert_null (none);
+  }
+
+  /* the tag under the axis answers across its width, not only near the
+   * line (15 px off the line, in a lane: nothing) */
+  {
+    g_autofree char *lane = steve_chart_dup_tooltip_at (chart, x + 15, y);
+    gboolean on_tag = FALSE;
+
+    g_assert_null (lane);
+    for (int ty = (int) y; ty < gtk_widget_get_height (GTK_WIDGET (chart)) && !on_tag; ty++)
+      {
+        g_autofree char *text = steve_chart_dup_tooltip_at (chart, x + 15, ty + 0.5);
+
+        on_tag = g_strcmp0 (text, "viscous 0.02 → 0.05 N·m·s/rad") == 0;
+      }
+    g_assert_true (on_tag);
   }
 
   /* The same through GtkWidget::query-tooltip */
