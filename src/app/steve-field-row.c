@@ -42,6 +42,7 @@ struct _SteveFieldRow
   GtkWidget      *title;
   GtkWidget      *dirty;
   GtkWidget      *warning;
+  char           *recommended_text;  /* the warning's usual tooltip */
   GtkWidget      *spin;
   GtkWidget      *unit;
   GtkWidget      *revert;
@@ -113,6 +114,11 @@ steve_field_row_sync (SteveFieldRow *self)
   gboolean known = !isnan (value);
   gboolean dirty = known && steve_tuner_is_dirty (self->tuner, self->field);
   gboolean outside = known && !steve_field_is_recommended (self->field, value);
+  g_autoptr(GError) invalid = NULL;
+  /* only the device's value can be past the hard limits (another client
+   * sent it: the firmware does not check every field); the spin button
+   * cannot show it, so the warning says what it is */
+  gboolean impossible = known && !steve_field_check_value (self->field, value, &invalid);
 
   g_return_if_fail (STEVE_IS_FIELD_ROW (self));
 
@@ -128,12 +134,30 @@ steve_field_row_sync (SteveFieldRow *self)
   gtk_widget_set_sensitive (self->scale, known);
   gtk_widget_set_visible (self->dirty, dirty);
   gtk_widget_set_sensitive (self->revert, dirty);
-  gtk_widget_set_visible (self->warning, outside);
+  gtk_widget_set_visible (self->warning, outside || impossible);
 
   if (outside)
     gtk_widget_add_css_class (self->spin, "warning");
   else
     gtk_widget_remove_css_class (self->spin, "warning");
+
+  if (impossible)
+    {
+      g_autofree char *shown = format_value (self, value);
+      g_autofree char *warn = g_strdup_printf (_("The device holds %s, a value this app does not send: %s"),
+                                               shown, invalid->message);
+
+      gtk_widget_add_css_class (self->warning, "error");
+      gtk_widget_set_tooltip_text (self->warning, warn);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->warning), GTK_ACCESSIBLE_PROPERTY_LABEL, warn, -1);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (self->warning, "error");
+      gtk_widget_set_tooltip_text (self->warning, self->recommended_text);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->warning), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      self->recommended_text, -1);
+    }
 
   if (dirty)
     {
@@ -375,11 +399,10 @@ build (SteveFieldRow *self)
   gtk_widget_add_css_class (self->warning, "warning");
   rec_lo = format_value (self, info->recommended_min);
   rec_hi = format_value (self, info->recommended_max);
-  {
-    g_autofree char *warn = g_strdup_printf (_("Outside the recommended range %s – %s"), rec_lo, rec_hi);
-    gtk_widget_set_tooltip_text (self->warning, warn);
-    gtk_accessible_update_property (GTK_ACCESSIBLE (self->warning), GTK_ACCESSIBLE_PROPERTY_LABEL, warn, -1);
-  }
+  self->recommended_text = g_strdup_printf (_("Outside the recommended range %s – %s"), rec_lo, rec_hi);
+  gtk_widget_set_tooltip_text (self->warning, self->recommended_text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->warning), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->recommended_text, -1);
   gtk_box_append (GTK_BOX (labels), self->warning);
 
   /* spin button: exactly the values the device may be sent */
@@ -480,6 +503,14 @@ steve_field_row_get_spin (SteveFieldRow *self)
   return self->spin;
 }
 
+/* The warning sign beside the title (for tests). */
+GtkWidget *
+steve_field_row_get_warning (SteveFieldRow *self)
+{
+  g_return_val_if_fail (STEVE_IS_FIELD_ROW (self), NULL);
+  return self->warning;
+}
+
 static void
 steve_field_row_dispose (GObject *object)
 {
@@ -493,9 +524,20 @@ steve_field_row_dispose (GObject *object)
 }
 
 static void
+steve_field_row_finalize (GObject *object)
+{
+  SteveFieldRow *self = STEVE_FIELD_ROW (object);
+
+  g_free (self->recommended_text);
+
+  G_OBJECT_CLASS (steve_field_row_parent_class)->finalize (object);
+}
+
+static void
 steve_field_row_class_init (SteveFieldRowClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = steve_field_row_dispose;
+  G_OBJECT_CLASS (klass)->finalize = steve_field_row_finalize;
 
   /**
    * SteveFieldRow::show-error:

@@ -19,6 +19,7 @@ SteveField  steve_field_row_get_field     (SteveFieldRow *self);
 void        steve_field_row_sync          (SteveFieldRow *self);
 GtkWidget  *steve_field_row_get_scale     (SteveFieldRow *self);
 GtkWidget  *steve_field_row_get_spin      (SteveFieldRow *self);
+GtkWidget  *steve_field_row_get_warning   (SteveFieldRow *self);
 double      steve_field_row_value_to_slider (SteveFieldRow *self,
                                            double         value);
 double      steve_field_row_slider_to_value (SteveFieldRow *self,

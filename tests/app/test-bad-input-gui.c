@@ -572,6 +572,51 @@ test_device_rejects_value (Fixture       *f,
   g_assert_true (steve_window_is_connected (f->window));
 }
 
+static gboolean
+torque_limit_zero (gpointer data)
+{
+  return steve_tuner_get_device_value (steve_window_get_tuner (fx->window), STEVE_FIELD_TORQUE_LIMIT) == 0.0;
+}
+
+/* Another client set a torque limit of 0 (the firmware takes it and zeroes
+ * the output): the row cannot show 0, so its warning says what the
+ * device holds, and nothing is sent back. */
+static void
+test_device_value_past_limits (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(SteveTestHttp) resp = NULL;
+  SteveFieldRow *row = row_for (STEVE_FIELD_TORQUE_LIMIT);
+  GtkWidget *warning = steve_field_row_get_warning (row);
+  const char *tip;
+  guint posts = count_posts ("/api/v1/config");
+
+  /* 8 N·m: past the recommended range, within the limits */
+  g_assert_false (gtk_widget_has_css_class (warning, "error"));
+  resp = steve_test_http (steve_sim_get_http_port (f->sim), "POST", "/api/v1/config", "{\"torque_limit\":0}");
+  g_assert_cmpuint (resp->status, ==, 200);
+  posts++;
+  steve_tuner_refresh (steve_window_get_tuner (f->window));
+  g_assert_true (steve_test_wait_for (torque_limit_zero, NULL, WAIT_MS));
+  steve_test_sleep_ms (100);
+
+  g_assert_true (gtk_widget_get_visible (warning));
+  g_assert_true (gtk_widget_has_css_class (warning, "error"));
+  tip = gtk_widget_get_tooltip_text (warning);
+  g_assert_nonnull (strstr (tip, "The device holds 0.00 N·m, a value this app does not send: "));
+  g_assert_false (steve_tuner_is_dirty (steve_window_get_tuner (f->window), STEVE_FIELD_TORQUE_LIMIT));
+  g_assert_cmpuint (count_posts ("/api/v1/config"), ==, posts);
+
+  /* a valid value from the user (within the recommended range: no
+   * confirmation) clears it */
+  type_into (STEVE_FIELD_TORQUE_LIMIT, "1");
+  g_assert_true (wait_sim_value (STEVE_FIELD_TORQUE_LIMIT, 1.0));
+  steve_test_sleep_ms (100);
+  g_assert_false (gtk_widget_has_css_class (warning, "error"));
+  g_assert_false (gtk_widget_get_visible (warning));
+  g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (warning), "Outside the recommended range "));
+}
+
 /* The device no longer takes the key (it was given a new one). */
 static void
 test_auth_refused (Fixture       *f,
@@ -986,6 +1031,7 @@ main (int   argc,
   steve_test_add (path, Fixture, GINT_TO_POINTER (dialect), fixture_setup, func, fixture_teardown)
   ADD ("/bad-input-gui/device-error/value-rejected", test_device_rejects_value, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/auth-refused", test_auth_refused, STEVE_DIALECT_FIRMWARE);
+  ADD ("/bad-input-gui/device-error/value-past-limits", test_device_value_past_limits, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/start-in-wrong-state", test_start_in_wrong_state, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/preset-name-rejected", test_preset_name_rejected, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/close-while-running", test_close_while_running, STEVE_DIALECT_FIRMWARE);
