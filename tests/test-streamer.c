@@ -424,7 +424,12 @@ test_stall_reconnect (Fixture       *f,
   /* longer than the stall timeout (5 s at this interval) */
   start = g_get_monotonic_time ();
   steve_sim_stall_stream (f->sim, 6000);
-  steve_test_sleep_ms (6100);
+  /* the same connection, silent: the rate says so */
+  steve_test_sleep_ms (2600);
+  steve_streamer_get_stats (f->streamer, &stats);
+  g_assert_cmpuint (stats.connections, ==, 1);
+  g_assert_cmpfloat (stats.rate_hz, <, 5.0);
+  steve_test_sleep_ms (3500);
   before = raw_count (f->raw);
   wait_raw (f->raw, before + 20, 5000);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 12 * G_USEC_PER_SEC);

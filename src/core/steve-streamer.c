@@ -525,6 +525,21 @@ process_line (SteveStreamer *self,
     }
 }
 
+/* Under self->lock: the sample rate over the last second or more, also
+ * when nothing came (a stalled stream shows as such). */
+static void
+update_rate_locked (SteveStreamer *self,
+                    Worker        *w,
+                    gint64         now)
+{
+  if (now - w->rate_window_us >= G_USEC_PER_SEC)
+    {
+      self->stats.rate_hz = w->rate_count * (double) G_USEC_PER_SEC / (now - w->rate_window_us);
+      w->rate_window_us = now;
+      w->rate_count = 0;
+    }
+}
+
 /* Hands a batch over: raw sinks first (worker thread, nothing dropped),
  * then the bounded buffer for the owner. */
 static void
@@ -585,12 +600,7 @@ deliver (SteveStreamer *self,
     }
   g_array_append_vals (self->ui_events, w->events->data, w->events->len);
 
-  if (now - w->rate_window_us >= G_USEC_PER_SEC)
-    {
-      self->stats.rate_hz = w->rate_count * (double) G_USEC_PER_SEC / (now - w->rate_window_us);
-      w->rate_window_us = now;
-      w->rate_count = 0;
-    }
+  update_rate_locked (self, w, now);
 
   self->stats.interval_ms = w->conn_interval;
   schedule_ui_locked (self);
@@ -717,6 +727,9 @@ run_connection (SteveStreamer *self,
               now = g_get_monotonic_time ();
               send_commands (self, w, socket, now);
               deliver (self, w, now);
+              g_mutex_lock (&self->lock);
+              update_rate_locked (self, w, now);
+              g_mutex_unlock (&self->lock);
               continue;
             }
           break;
