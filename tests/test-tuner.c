@@ -465,7 +465,19 @@ test_apply_mode (Fixture       *f,
   g_assert_cmpfloat (sim_value (f->sim, STEVE_FIELD_COULOMB), ==, 0.06);
   g_assert_cmpfloat (sim_value (f->sim, STEVE_FIELD_OPEN_POS), ==, 90.0);
   g_assert_true (steve_tuner_get_dirty (f->tuner));
+  g_assert_true (steve_tuner_get_unsent (f->tuner));
   gt_signal_logger_assert_no_emissions (logger);
+
+  /* switched to live, the edits that waited are still Apply's to send
+   * (told with dirty); back to apply mode for the rest of the test */
+  steve_tuner_set_mode (f->tuner, STEVE_TUNER_MODE_LIVE);
+  gt_signal_logger_assert_notify_emission_pop (logger, f->tuner, "dirty");
+  g_assert_true (steve_tuner_get_unsent (f->tuner));
+  steve_tuner_set_mode (f->tuner, STEVE_TUNER_MODE_APPLY);
+  gt_signal_logger_assert_notify_emission_pop (logger, f->tuner, "dirty");
+  gt_signal_logger_assert_no_emissions (logger);
+  settle_for (100);
+  g_assert_cmpuint (count_config_posts (f->sim), ==, 0);
 
   /* one request carries every edit */
   steve_tuner_apply (f->tuner);

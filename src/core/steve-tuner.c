@@ -57,7 +57,10 @@ struct _SteveTuner
   GArray         *redo;        /* Change */
   GArray         *snapshots;   /* Snapshot */
   guint32         user_fields; /* edited values set by the user, not yet seen on the device */
-  guint32         failed_fields; /* live edits whose request failed: apply sends them again */
+  guint32         failed_fields; /* edits whose latest request failed or was dropped (an
+                                  * e-stop drops queued updates): apply sends them again */
+  guint64         n_sent;        /* requests sent */
+  guint64         field_sent[STEVE_N_FIELDS];  /* the latest request that sent each field */
   guint           history_suppress;  /* undo/redo requests not finished yet */
   gulong          config_id;
   gulong          applied_id;
@@ -225,6 +228,7 @@ typedef struct
 {
   SteveTuner *tuner;
   guint32     fields;
+  guint64     serial;
 } Sent;
 
 static void
@@ -238,21 +242,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sent, sent_free)
 
 static void
 report_set_config (SteveTuner   *self,
-                   guint32       fields,
+                   const Sent   *sent,
                    GObject      *source,
                    GAsyncResult *result)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SteveConfig) config = steve_client_set_config_finish (STEVE_CLIENT (source), result, &error);
 
+  if (config != NULL)
+    return;
+
+  /* the edits stay, and Apply can send them again: those this request
+   * was the latest to send (a newer value merged into a later request is
+   * on its way) */
+  for (guint i = 0; i < STEVE_N_FIELDS; i++)
+    if ((sent->fields & STEVE_FIELD_BIT (i)) && self->field_sent[i] == sent->serial)
+      self->failed_fields |= STEVE_FIELD_BIT (i);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
+
   /* cancelled by a newer value or by the e-stop: not an error to show */
-  if (config == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      /* the edits stay, and Apply can send them again */
-      self->failed_fields |= fields;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
-      g_signal_emit (self, signals[ERROR], 0, error);
-    }
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_signal_emit (self, signals[ERROR], 0, error);
 }
 
 static void
@@ -262,7 +272,7 @@ set_config_done (GObject      *source,
 {
   g_autoptr(Sent) sent = user_data;
 
-  report_set_config (sent->tuner, sent->fields, source, result);
+  report_set_config (sent->tuner, sent, source, result);
 }
 
 /* An undo or redo request finished (its config-applied, if any, came
@@ -277,7 +287,7 @@ history_set_config_done (GObject      *source,
 
   g_assert (self->history_suppress > 0);
   self->history_suppress--;
-  report_set_config (self, sent->fields, source, result);
+  report_set_config (self, sent, source, result);
 }
 
 static void
@@ -298,6 +308,10 @@ send_update (SteveTuner        *self,
   sent = g_new (Sent, 1);
   sent->tuner = g_object_ref (self);
   sent->fields = update->present;
+  sent->serial = ++self->n_sent;
+  for (guint i = 0; i < STEVE_N_FIELDS; i++)
+    if (update->present & STEVE_FIELD_BIT (i))
+      self->field_sent[i] = sent->serial;
   steve_client_set_config_async (self->client, update, self->cancellable,
                                  history ? history_set_config_done : set_config_done,
                                  sent);
@@ -344,6 +358,17 @@ steve_tuner_set_mode (SteveTuner     *self,
     return;
   self->mode = mode;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
+
+  /* edits that waited for Apply are not on their way: Apply still sends
+   * them in live mode (what it has to send changed: told with dirty) */
+  if (steve_tuner_get_dirty (self))
+    {
+      if (mode == STEVE_TUNER_MODE_LIVE)
+        for (guint i = 0; i < STEVE_N_FIELDS; i++)
+          if (differs (self, i))
+            self->failed_fields |= STEVE_FIELD_BIT (i);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
+    }
 }
 
 gboolean
@@ -473,12 +498,12 @@ steve_tuner_set_values (SteveTuner         *self,
         emit_changed (self, i);
       }
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
-
   if (self->mode == STEVE_TUNER_MODE_LIVE)
     send_update (self, &update, FALSE);
   else
     forget_confirmed_edits (self);  /* nothing on its way: back to the device's value is no edit */
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
 
   return TRUE;
 }
@@ -514,6 +539,7 @@ steve_tuner_apply (SteveTuner *self)
       steve_config_set (&update, i, self->edited.values[i]);
 
   send_update (self, &update, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
 }
 
 void
