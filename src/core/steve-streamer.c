@@ -713,10 +713,14 @@ run_connection (SteveStreamer *self,
       gint64 wait_us = MAX (1000, MIN (w->sync_sent_us + SYNC_PERIOD_US, w->last_sample_us + stall_us) - now);
       gssize n;
 
-      if (now - w->last_sample_us >= stall_us)
+      /* (nothing waiting to be read: a worker held up by a slow raw sink
+       * is not a silent stream) */
+      if (now - w->last_sample_us >= stall_us && g_socket_condition_check (socket, G_IO_IN) == 0)
         {
           g_debug ("no sample for %" G_GINT64_FORMAT " ms: connecting again",
                    (now - w->last_sample_us) / 1000);
+          /* and the device may have stopped streaming: ask it */
+          request_ensure_streaming (self);
           break;
         }
 
