@@ -114,7 +114,7 @@ steve_application_command_line (GApplication            *app,
   /* a second launch does not end a session under way (a valve may be
    * running): the user disconnects first */
   if ((g_variant_dict_contains (options, "simulate") || g_variant_dict_contains (options, "host")) &&
-      steve_window_get_client (window) != NULL)
+      steve_window_has_session (window))
     {
       steve_window_show_toast (window, _("Already connected to a device. Disconnect first to connect to another one."));
       return 0;

@@ -78,6 +78,33 @@ is_connected (SteveWindow *self)
   return self->client != NULL && steve_client_get_state (self->client) == STEVE_CLIENT_CONNECTED;
 }
 
+/**
+ * steve_window_get_valve_state:
+ *
+ * Returns: the valve state as last heard from the device
+ */
+SteveValveState
+steve_window_get_valve_state (SteveWindow *self)
+{
+  g_return_val_if_fail (STEVE_IS_WINDOW (self), STEVE_VALVE_STATE_UNKNOWN);
+
+  return self->valve_state;
+}
+
+/**
+ * steve_window_has_session:
+ *
+ * Returns: whether a session is under way or being set up (connected,
+ *   reconnecting, connecting or waiting for the keyring)
+ */
+gboolean
+steve_window_has_session (SteveWindow *self)
+{
+  g_return_val_if_fail (STEVE_IS_WINDOW (self), FALSE);
+
+  return self->client != NULL || self->connecting || self->key_lookup != NULL;
+}
+
 gboolean
 steve_window_is_connected (SteveWindow *self)
 {
@@ -552,6 +579,9 @@ end_session (SteveWindow *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  /* a connection still waiting for its key from the keyring is overtaken */
+  g_cancellable_cancel (self->key_lookup);
+  g_clear_object (&self->key_lookup);
 
   steve_window_plots_detach (self);
 
@@ -732,10 +762,11 @@ stored_key_found (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *key = secret_password_lookup_finish (result, &error);
 
+  /* overtaken by another connection, a disconnect or the window closing */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposing)
+    return;
   if (error != NULL)
     g_debug ("no API key from the keyring: %s", error->message);
-  if (self->disposing)
-    return;
   if (key != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->key_row), key);
   steve_window_connect (self, lookup->host, lookup->port, key);
@@ -763,11 +794,15 @@ steve_window_connect_stored (SteveWindow *self,
   gtk_editable_set_text (GTK_EDITABLE (self->port_row), port_text);
   gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
 
+  g_cancellable_cancel (self->key_lookup);
+  g_clear_object (&self->key_lookup);
+  self->key_lookup = g_cancellable_new ();
+
   lookup = g_new0 (KeyLookup, 1);
   lookup->window = g_object_ref (self);
   lookup->host = g_strdup (host);
   lookup->port = port;
-  secret_password_lookup (&api_key_schema, NULL, stored_key_found, lookup,
+  secret_password_lookup (&api_key_schema, self->key_lookup, stored_key_found, lookup,
                           "host", host, "port", (int) port, NULL);
 }
 
@@ -906,13 +941,18 @@ estop_done (GObject      *source,
 {
   g_autoptr(SteveWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean sent = steve_client_estop_finish (STEVE_CLIENT (source), result, &error);
 
-  if (steve_client_estop_finish (STEVE_CLIENT (source), result, &error))
+  /* the window is going, or the answer is from a session that ended */
+  if (self->disposing || self->client != STEVE_CLIENT (source))
+    return;
+
+  if (sent)
     {
       g_clear_pointer (&self->estop_failure, g_free);
       steve_window_show_toast (self, _("Emergency stop sent: the motor holds zero torque"));
     }
-  else if (self->client == STEVE_CLIENT (source))
+  else
     {
       g_autofree char *text = g_strdup_printf (_("EMERGENCY STOP FAILED: %s"), error->message);
 
@@ -1053,7 +1093,9 @@ stop_then_close_done (GObject      *source,
     stopped = steve_client_control_finish (STEVE_CLIENT (source), result, NULL, &error);
 
   self->closing_after_stop = FALSE;
-  if (self->disposing)
+  /* gone, or the session it was for ended (disconnected meanwhile): a
+   * late answer closes nothing */
+  if (self->disposing || self->client != STEVE_CLIENT (source))
     return;
 
   if (stopped)
@@ -1074,11 +1116,21 @@ stop_then_close_done (GObject      *source,
 static void
 close_response (AdwMessageDialog *dialog,
                 const char       *response,
-                gpointer          user_data)
+                SteveWindow      *self)
 {
-  g_autoptr(SteveWindow) self = user_data;
+  if (self->disposing)
+    return;
 
-  if (g_str_equal (response, "stop") && self->client != NULL)
+  /* answered: a new close asks anew */
+  g_clear_weak_pointer (&self->close_dialog);
+
+  if (g_str_equal (response, "stop") && self->client == NULL)
+    {
+      /* the session ended while the dialog was open: nothing to stop */
+      self->quit_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else if (g_str_equal (response, "stop"))
     {
       self->closing_after_stop = TRUE;
       /* the stop request is refused while the device is unreachable; the
@@ -1106,6 +1158,13 @@ steve_window_close_request (GtkWindow *window)
   if (self->closing_after_stop)
     return TRUE;
 
+  /* asked already: the same question again */
+  if (self->close_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->close_dialog));
+      return TRUE;
+    }
+
   /* the valve was running when last heard of, also while the device is
    * out of reach */
   if (!self->quit_confirmed && self->client != NULL && self->valve_state == STEVE_VALVE_STATE_RUNNING)
@@ -1126,7 +1185,11 @@ steve_window_close_request (GtkWindow *window)
       adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "stop", ADW_RESPONSE_SUGGESTED);
       adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "stop");
       adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-      g_signal_connect (dialog, "response", G_CALLBACK (close_response), g_object_ref (self));
+      /* the window's reference lives as long as the handler, however often
+       * the dialog answers */
+      g_signal_connect_data (dialog, "response", G_CALLBACK (close_response), g_object_ref (self),
+                             (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+      g_set_weak_pointer (&self->close_dialog, dialog);
       gtk_window_present (GTK_WINDOW (dialog));
       return TRUE;
     }
@@ -1294,6 +1357,7 @@ steve_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), STEVE_TYPE_WINDOW);
   g_clear_object (&self->settings);
   g_clear_weak_pointer (&self->last_toast);
+  g_clear_weak_pointer (&self->close_dialog);
 
   G_OBJECT_CLASS (steve_window_parent_class)->dispose (object);
 }

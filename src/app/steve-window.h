@@ -45,6 +45,8 @@ GtkWidget     *steve_window_get_chart         (SteveWindow    *self);
 GtkWidget     *steve_window_get_model_view    (SteveWindow    *self);
 gpointer       steve_window_get_history       (SteveWindow    *self);
 gboolean       steve_window_is_connected      (SteveWindow    *self);
+gboolean       steve_window_has_session       (SteveWindow    *self);
+SteveValveState steve_window_get_valve_state  (SteveWindow    *self);
 void           steve_window_show_toast        (SteveWindow    *self,
                                                const char     *message);
 GtkWidget     *steve_window_get_title_widget  (SteveWindow    *self);

@@ -714,6 +714,18 @@ sim_running (gpointer data)
 }
 
 static gboolean
+window_sees_running (gpointer data)
+{
+  return steve_window_get_valve_state (data) == STEVE_VALVE_STATE_RUNNING;
+}
+
+static gboolean
+window_finalized (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static gboolean
 window_mapped (gpointer data)
 {
   return gtk_widget_get_mapped (data);
@@ -740,7 +752,7 @@ test_close_while_running (Fixture       *f,
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.start", NULL));
   g_assert_true (steve_test_wait_for (sim_running, NULL, WAIT_MS));
-  steve_test_sleep_ms (700);  /* the window's status poll has seen it run */
+  g_assert_true (steve_test_wait_for (window_sees_running, window, WAIT_MS));
 
   /* the device gets a stop it does not know, and refuses it */
   request = g_strdup_printf ("POST /api/v1/control HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: %s\r\n"
@@ -772,9 +784,11 @@ test_close_while_running (Fixture       *f,
   g_assert_true (steve_test_wait_for (window_stopped_and_gone, window, WAIT_MS));
   g_assert_false (steve_test_wait_for (dialog_open, NULL, 300));
 
-  /* closed for good, no leak; teardown gets a window of its own */
-  steve_test_sleep_ms (300);
-  g_assert_finalize_object (window);
+  /* closed for good, no leak (once the last callbacks have run);
+   * teardown gets a window of its own */
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  g_object_unref (window);
+  g_assert_true (steve_test_wait_for (window_finalized, &window, WAIT_MS));
   f->window = steve_window_new (NULL);
   gtk_window_present (GTK_WINDOW (f->window));
   g_assert_true (steve_test_wait_for (window_mapped, f->window, WAIT_MS));
