@@ -118,7 +118,7 @@ steve_field_row_sync (SteveFieldRow *self)
   /* only the device's value can be past the hard limits (another client
    * sent it: the firmware does not check every field); the spin button
    * cannot show it, so the warning says what it is */
-  gboolean impossible = known && !steve_field_check_value (self->field, value, &invalid);
+  gboolean impossible = known && !dirty && !steve_field_check_value (self->field, value, &invalid);
 
   g_return_if_fail (STEVE_IS_FIELD_ROW (self));
 

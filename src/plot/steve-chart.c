@@ -137,8 +137,7 @@ typedef struct
 typedef struct
 {
   graphene_rect_t rect;
-  guint           marker;
-  double          time;
+  double          time;   /* of the markers it stands for */
 } MarkerTag;
 
 /* The line of a series from the last sample before the view and to the
@@ -1725,6 +1724,9 @@ build_data_node (SteveChart    *self,
   cairo_destroy (cr);
 
   /* Marker tags below the time labels */
+  if (self->tags == NULL)
+    self->tags = g_array_new (FALSE, FALSE, sizeof (MarkerTag));
+  g_array_set_size (self->tags, 0);
   if (n_markers > 0 && g->markers_row)
     {
       g_autoptr(PangoLayout) layout = steve_plot_create_small_layout (GTK_WIDGET (self), FALSE);
@@ -1732,9 +1734,6 @@ build_data_node (SteveChart    *self,
       double right_edge = -G_MAXDOUBLE;
       double y = g->axis_y + TICK_LEN + g->label_h + 6;
 
-      if (self->tags == NULL)
-        self->tags = g_array_new (FALSE, FALSE, sizeof (MarkerTag));
-      g_array_set_size (self->tags, 0);
 
       for (guint i = 0; i < n_markers; i++)
         {
@@ -1757,7 +1756,7 @@ build_data_node (SteveChart    *self,
             continue;   /* would overlap the previous tag: the line and tooltip remain */
 
           append_rounded (snapshot, &GRAPHENE_RECT_INIT (left, y, w + 8, h + 2), 4, &tag_bg);
-          g_array_append_val (self->tags, ((MarkerTag) { GRAPHENE_RECT_INIT (left, y, w + 8, h + 2), i, mt }));
+          g_array_append_val (self->tags, ((MarkerTag) { GRAPHENE_RECT_INIT (left, y, w + 8, h + 2), mt }));
           steve_plot_append_text (snapshot, layout, shortened, left + 4, y + 1, 0.0, 0.0, fg, g->scale);
           gtk_snapshot_append_color (snapshot, &marker_c,
                                      &GRAPHENE_RECT_INIT (floor (x * g->scale) / g->scale, g->axis_y,
@@ -2271,7 +2270,7 @@ steve_chart_dup_tooltip_at (SteveChart *self,
                             double      x,
                             double      y)
 {
-  double t0, t1, best = MARKER_HIT_PX + 1;
+  double t0, t1, best = G_MAXDOUBLE, best_x = 0.0;
   g_autoptr(GString) found = g_string_new (NULL);
   guint n;
 
@@ -2282,47 +2281,69 @@ steve_chart_dup_tooltip_at (SteveChart *self,
 
   n = steve_history_get_n_markers (self->history);
 
-  /* on a tag: its marker (the tag is wider than the line's reach) */
+  /* on a tag: its marker, and any other at the same time (one tag shows) */
   if (self->tags != NULL)
     for (guint i = 0; i < self->tags->len; i++)
       {
         const MarkerTag *tag = &g_array_index (self->tags, MarkerTag, i);
-        const char *details;
-        double mt;
 
-        if (tag->marker < n && graphene_rect_contains_point (&tag->rect, &GRAPHENE_POINT_INIT (x, y)) &&
-            steve_history_get_marker (self->history, tag->marker, &mt, NULL, &details) && mt == tag->time)
-          return g_strdup (details);
+        if (graphene_rect_contains_point (&tag->rect, &GRAPHENE_POINT_INIT (x, y)))
+          {
+            for (guint j = 0; j < n; j++)
+              {
+                const char *details;
+                double mt;
+
+                if (steve_history_get_marker (self->history, j, &mt, NULL, &details) && mt == tag->time)
+                  {
+                    if (found->len > 0)
+                      g_string_append_c (found, '\n');
+                    g_string_append (found, details);
+                  }
+              }
+            return found->len > 0 ? g_string_free (g_steal_pointer (&found), FALSE) : NULL;
+          }
       }
 
-  /* near a line: the nearest marker, with those at the same place */
+  /* near a line: the nearest marker, with those drawn at the same x */
   if (x < self->geo.plot_x - MARKER_HIT_PX || x > self->geo.plot_x + self->geo.plot_w + MARKER_HIT_PX)
     return NULL;
   if (y < self->geo.lanes_top || y > self->geo.height)
     return NULL;
   compute_view (self, &t0, &t1);
-  for (guint pass = 0; pass < 2; pass++)
-    for (guint i = 0; i < n; i++)
-      {
-        const char *details;
-        double mt, d;
+  for (guint i = 0; i < n; i++)
+    {
+      double mt, mx;
 
-        steve_history_get_marker (self->history, i, &mt, NULL, &details);
-        if (mt < t0 || mt > t1)
-          continue;
+      steve_history_get_marker (self->history, i, &mt, NULL, NULL);
+      if (mt < t0 || mt > t1)
+        continue;
 
-        d = fabs (time_to_x (self, mt, t0, t1) - x);
-        if (pass == 0 && d <= MARKER_HIT_PX && d < best)
-          best = d;
-        else if (pass == 1 && fabs (d - best) < 0.5)
-          {
-            if (found->len > 0)
-              g_string_append_c (found, '\n');
-            g_string_append (found, details);
-          }
-      }
+      mx = time_to_x (self, mt, t0, t1);
+      if (fabs (mx - x) <= MARKER_HIT_PX && fabs (mx - x) < best)
+        {
+          best = fabs (mx - x);
+          best_x = mx;
+        }
+    }
+  if (best > MARKER_HIT_PX)
+    return NULL;
 
-  return found->len > 0 ? g_string_free (g_steal_pointer (&found), FALSE) : NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      const char *details;
+      double mt;
+
+      steve_history_get_marker (self->history, i, &mt, NULL, &details);
+      if (mt >= t0 && mt <= t1 && fabs (time_to_x (self, mt, t0, t1) - best_x) < 0.5)
+        {
+          if (found->len > 0)
+            g_string_append_c (found, '\n');
+          g_string_append (found, details);
+        }
+    }
+
+  return g_string_free (g_steal_pointer (&found), FALSE);
 }
 
 static gboolean

@@ -2144,12 +2144,14 @@ test_chart_markers (void)
     g_autofree char *b = steve_chart_dup_tooltip_at (chart, x + 3, y);
     g_autofree char *c = steve_chart_dup_tooltip_at (chart, steve_chart_time_to_x (chart, 8.0), y);
     g_autofree char *none = steve_chart_dup_tooltip_at (chart, x + 40, y);
+    g_autofree char *just_past = steve_chart_dup_tooltip_at (chart, x + 6, y);
 
     g_assert_cmpstr (a, ==, "viscous 0.02 → 0.05 N·m·s/rad");
     g_assert_cmpstr (b, ==, a);
     /* two markers at one place: both */
     g_assert_cmpstr (c, ==, "coulomb 0.06 → 0.1 N·m\nMark 1 at 0:08");
     g_assert_null (none);
+    g_assert_null (just_past);
   }
 
   /* the tag under the axis answers across its width, not only near the
@@ -2164,6 +2166,16 @@ test_chart_markers (void)
         g_autofree char *text = steve_chart_dup_tooltip_at (chart, x + 15, ty + 0.5);
 
         on_tag = g_strcmp0 (text, "viscous 0.02 → 0.05 N·m·s/rad") == 0;
+      }
+    g_assert_true (on_tag);
+
+    /* the tag of the two markers at 8 s stands for both */
+    on_tag = FALSE;
+    for (int ty = (int) y; ty < gtk_widget_get_height (GTK_WIDGET (chart)) && !on_tag; ty++)
+      {
+        g_autofree char *text = steve_chart_dup_tooltip_at (chart, steve_chart_time_to_x (chart, 8.0) + 15, ty + 0.5);
+
+        on_tag = g_strcmp0 (text, "coulomb 0.06 → 0.1 N·m\nMark 1 at 0:08") == 0;
       }
     g_assert_true (on_tag);
   }
