@@ -388,7 +388,9 @@ handle_sample (SteveStreamer *self,
                Worker        *w,
                SteveSample   *s)
 {
-  guint interval = w->conn_interval ? w->conn_interval : self->interval_ms;
+  /* the wanted interval is the owner's, under the lock (only before a hello
+   * that names the connection's own) */
+  guint interval = w->conn_interval ? w->conn_interval : steve_streamer_get_interval (self);
 
   if (w->have_prev)
     {
