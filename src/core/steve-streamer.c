@@ -99,7 +99,6 @@ typedef struct
   double       sync_rtt[N_SYNC_SAMPLES];
   gint64       sync_offset[N_SYNC_SAMPLES];
   guint        n_sync;
-  gint64       last_sample_us;     /* receipt of this connection's newest sample */
   gint64       rate_window_us;
   guint64      rate_count;
 } Worker;
@@ -388,9 +387,7 @@ handle_sample (SteveStreamer *self,
                Worker        *w,
                SteveSample   *s)
 {
-  /* the wanted interval is the owner's, under the lock (only before a hello
-   * that names the connection's own) */
-  guint interval = w->conn_interval ? w->conn_interval : steve_streamer_get_interval (self);
+  guint interval = w->conn_interval;
 
   if (w->have_prev)
     {
@@ -417,7 +414,6 @@ handle_sample (SteveStreamer *self,
 
   w->prev = *s;
   w->have_prev = TRUE;
-  w->last_sample_us = s->host_time_us;
   g_array_append_val (w->batch, *s);
 }
 
@@ -550,7 +546,13 @@ deliver (SteveStreamer *self,
          gint64         now)
 {
   if (w->batch->len == 0 && w->events->len == 0)
-    return;
+    {
+      /* nothing came: the rate still says so */
+      g_mutex_lock (&self->lock);
+      update_rate_locked (self, w, now);
+      g_mutex_unlock (&self->lock);
+      return;
+    }
 
   g_mutex_lock (&self->sink_lock);
   for (guint i = 0; i < self->sinks->len; i++)
@@ -695,32 +697,35 @@ run_connection (SteveStreamer *self,
                 GSocket       *socket,
                 GCancellable  *cancellable)
 {
+  gint64 started_us;
+
   w->len = 0;
   w->discarding = FALSE;
   w->have_prev = FALSE;
   w->got_hello = FALSE;
-  w->conn_interval = 0;
+  /* the wanted interval until the hello names the connection's own */
+  w->conn_interval = steve_streamer_get_interval (self);
   w->skip_gap_check = FALSE;
   w->sync_outstanding = 0;
   w->sync_sent_us = g_get_monotonic_time () - SYNC_PERIOD_US + 200 * 1000;
   w->n_sync = 0;
-  w->last_sample_us = g_get_monotonic_time ();
+  started_us = g_get_monotonic_time ();
 
   while (!g_cancellable_is_cancelled (cancellable))
     {
       g_autoptr(GError) error = NULL;
       gint64 now = g_get_monotonic_time ();
-      guint interval = w->conn_interval ? w->conn_interval : steve_streamer_get_interval (self);
-      gint64 stall_us = (gint64) MAX (STALL_TIMEOUT_MS, 5 * interval) * 1000;
-      gint64 wait_us = MAX (1000, MIN (w->sync_sent_us + SYNC_PERIOD_US, w->last_sample_us + stall_us) - now);
+      /* the receipt of the newest sample, or the connection's start */
+      gint64 last_us = w->have_prev ? w->prev.host_time_us : started_us;
+      gint64 stall_us = (gint64) MAX (STALL_TIMEOUT_MS, 5 * w->conn_interval) * 1000;
+      gint64 wait_us = MAX (1000, MIN (w->sync_sent_us + SYNC_PERIOD_US, last_us + stall_us) - now);
       gssize n;
 
       /* (nothing waiting to be read: a worker held up by a slow raw sink
        * is not a silent stream) */
-      if (now - w->last_sample_us >= stall_us && g_socket_condition_check (socket, G_IO_IN) == 0)
+      if (now - last_us >= stall_us && g_socket_condition_check (socket, G_IO_IN) == 0)
         {
-          g_debug ("no sample for %" G_GINT64_FORMAT " ms: connecting again",
-                   (now - w->last_sample_us) / 1000);
+          g_debug ("no sample for %" G_GINT64_FORMAT " ms: connecting again", (now - last_us) / 1000);
           /* and the device may have stopped streaming: ask it */
           request_ensure_streaming (self);
           break;
@@ -733,9 +738,6 @@ run_connection (SteveStreamer *self,
               now = g_get_monotonic_time ();
               send_commands (self, w, socket, now);
               deliver (self, w, now);
-              g_mutex_lock (&self->lock);
-              update_rate_locked (self, w, now);
-              g_mutex_unlock (&self->lock);
               continue;
             }
           break;
