@@ -57,10 +57,7 @@ struct _SteveTuner
   GArray         *redo;        /* Change */
   GArray         *snapshots;   /* Snapshot */
   guint32         user_fields; /* edited values set by the user, not yet seen on the device */
-  guint32         failed_fields; /* edits whose latest request failed or was dropped (an
-                                  * e-stop drops queued updates): apply sends them again */
-  guint64         n_sent;        /* requests sent */
-  guint64         field_sent[STEVE_N_FIELDS];  /* the latest request that sent each field */
+  guint           on_its_way[STEVE_N_FIELDS];  /* requests sending each field, not finished */
   guint           history_suppress;  /* undo/redo requests not finished yet */
   gulong          config_id;
   gulong          applied_id;
@@ -228,7 +225,6 @@ typedef struct
 {
   SteveTuner *tuner;
   guint32     fields;
-  guint64     serial;
 } Sent;
 
 static void
@@ -249,15 +245,14 @@ report_set_config (SteveTuner   *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(SteveConfig) config = steve_client_set_config_finish (STEVE_CLIENT (source), result, &error);
 
+  for (guint i = 0; i < STEVE_N_FIELDS; i++)
+    if (sent->fields & STEVE_FIELD_BIT (i))
+      self->on_its_way[i]--;
+
   if (config != NULL)
     return;
 
-  /* the edits stay, and Apply can send them again: those this request
-   * was the latest to send (a newer value merged into a later request is
-   * on its way) */
-  for (guint i = 0; i < STEVE_N_FIELDS; i++)
-    if ((sent->fields & STEVE_FIELD_BIT (i)) && self->field_sent[i] == sent->serial)
-      self->failed_fields |= STEVE_FIELD_BIT (i);
+  /* the edits stay, and Apply can send them again (see get_unsent()) */
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
 
   /* cancelled by a newer value or by the e-stop: not an error to show */
@@ -303,15 +298,12 @@ send_update (SteveTuner        *self,
   if (history)
     self->history_suppress++;
 
-  /* sent again: no longer failed, unless this request fails too */
-  self->failed_fields &= ~update->present;
   sent = g_new (Sent, 1);
   sent->tuner = g_object_ref (self);
   sent->fields = update->present;
-  sent->serial = ++self->n_sent;
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
     if (update->present & STEVE_FIELD_BIT (i))
-      self->field_sent[i] = sent->serial;
+      self->on_its_way[i]++;
   steve_client_set_config_async (self->client, update, self->cancellable,
                                  history ? history_set_config_done : set_config_done,
                                  sent);
@@ -359,16 +351,9 @@ steve_tuner_set_mode (SteveTuner     *self,
   self->mode = mode;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
 
-  /* edits that waited for Apply are not on their way: Apply still sends
-   * them in live mode (what it has to send changed: told with dirty) */
+  /* what Apply has to send depends on the mode: told with dirty */
   if (steve_tuner_get_dirty (self))
-    {
-      if (mode == STEVE_TUNER_MODE_LIVE)
-        for (guint i = 0; i < STEVE_N_FIELDS; i++)
-          if (differs (self, i))
-            self->failed_fields |= STEVE_FIELD_BIT (i);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
-    }
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
 }
 
 gboolean
@@ -424,8 +409,9 @@ steve_tuner_get_dirty (SteveTuner *self)
  * steve_tuner_get_unsent:
  *
  * Whether steve_tuner_apply() has something to send: in apply mode, any
- * edit; in live mode, the edits whose request failed (an edit on its way
- * is not unsent). Notified with #SteveTuner:dirty.
+ * edit; in live mode, an edit no request is sending any more (the device
+ * refused it, an e-stop dropped it, or it was made in apply mode).
+ * Notified with #SteveTuner:dirty.
  */
 gboolean
 steve_tuner_get_unsent (SteveTuner *self)
@@ -433,8 +419,7 @@ steve_tuner_get_unsent (SteveTuner *self)
   g_return_val_if_fail (STEVE_IS_TUNER (self), FALSE);
 
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
-    if (differs (self, i) &&
-        (self->mode == STEVE_TUNER_MODE_APPLY || (self->failed_fields & STEVE_FIELD_BIT (i))))
+    if (differs (self, i) && (self->mode == STEVE_TUNER_MODE_APPLY || self->on_its_way[i] == 0))
       return TRUE;
   return FALSE;
 }
