@@ -76,8 +76,8 @@ struct _SteveWindow
   gboolean              quit_confirmed;
   gboolean              closing_after_stop;  /* "Stop and Close" waits for the stop */
   GtkWidget            *close_dialog;   /* weak: the open "Stop the valve?" question */
-  GCancellable         *key_lookup;     /* steve_window_connect_stored() waiting for the keyring */
-  char                 *estop_failure;  /* the last e-stop's error, until one succeeds */
+  GCancellable         *key_lookup;     /* the start page waiting for the keyring */
+  char                 *estop_failure;  /* what the last e-stop's failure says, until one succeeds */
   AdwToast             *last_toast;     /* weak */
   gint64                last_toast_shown_us;
   gboolean              disposing;

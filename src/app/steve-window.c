@@ -102,7 +102,7 @@ steve_window_has_session (SteveWindow *self)
 {
   g_return_val_if_fail (STEVE_IS_WINDOW (self), FALSE);
 
-  return self->client != NULL || self->connecting || self->key_lookup != NULL;
+  return self->client != NULL || self->connecting;
 }
 
 gboolean
@@ -217,9 +217,7 @@ update_banner (SteveWindow *self)
   /* a failed e-stop stays in view until one gets through */
   if (self->estop_failure != NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("EMERGENCY STOP FAILED: %s"), self->estop_failure);
-
-      show_banner (self, text, TRUE);
+      show_banner (self, self->estop_failure, TRUE);
       return;
     }
 
@@ -480,19 +478,85 @@ store_key (SteveWindow *self)
                          "host", self->host, "port", (int) self->port, NULL);
 }
 
+static void connect_action (GtkWidget  *widget,
+                            const char *action,
+                            GVariant   *param);
+
+/* A keyring lookup for the start page; with @connect, the connection it
+ * is for. */
+typedef struct
+{
+  SteveWindow *window;
+  gboolean     connect;
+} KeyLookup;
+
+static void
+key_lookup_free (KeyLookup *lookup)
+{
+  g_object_unref (lookup->window);
+  g_free (lookup);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KeyLookup, key_lookup_free)
+
 static void
 key_found (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  g_autoptr(SteveWindow) self = user_data;
+  g_autoptr(KeyLookup) lookup = user_data;
+  SteveWindow *self = lookup->window;
   g_autoptr(GError) error = NULL;
   g_autofree char *key = secret_password_lookup_finish (result, &error);
 
+  /* overtaken by another lookup or connection, a disconnect or the
+   * window closing */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposing)
+    return;
+
+  g_clear_object (&self->key_lookup);
   if (key != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->key_row), key);
   else if (error != NULL)
     g_debug ("no API key from the keyring: %s", error->message);
+
+  if (lookup->connect)
+    {
+      /* as the start page's Connect button does */
+      self->connecting = FALSE;
+      connect_action (GTK_WIDGET (self), NULL, NULL);
+    }
+}
+
+/* The start page filled in for @host:@port, with the key the keyring
+ * holds for it; with @connect, then connected. */
+static void
+look_up_device (SteveWindow *self,
+                const char  *host,
+                guint        port,
+                gboolean     connect)
+{
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  KeyLookup *lookup = g_new0 (KeyLookup, 1);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->host_row), host);
+  gtk_editable_set_text (GTK_EDITABLE (self->port_row), port_text);
+  gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
+
+  g_cancellable_cancel (self->key_lookup);
+  g_clear_object (&self->key_lookup);
+  self->key_lookup = g_cancellable_new ();
+  /* a connection waiting for its key is under way (see has_session()) */
+  if (self->client == NULL)
+    {
+      self->connecting = connect;
+      update_actions (self);
+    }
+
+  lookup->window = g_object_ref (self);
+  lookup->connect = connect;
+  secret_password_lookup (&api_key_schema, self->key_lookup, key_found, lookup,
+                          "host", host, "port", (int) port, NULL);
 }
 
 static void
@@ -503,11 +567,7 @@ on_recent_activated (AdwActionRow *row,
   const char *colon = strrchr (entry, ':');
   g_autofree char *host = g_strndup (entry, (gsize) (colon - entry));
 
-  gtk_editable_set_text (GTK_EDITABLE (self->host_row), host);
-  gtk_editable_set_text (GTK_EDITABLE (self->port_row), colon + 1);
-  gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
-  secret_password_lookup (&api_key_schema, NULL, key_found, g_object_ref (self),
-                          "host", host, "port", (int) g_ascii_strtoull (colon + 1, NULL, 10), NULL);
+  look_up_device (self, host, (guint) g_ascii_strtoull (colon + 1, NULL, 10), FALSE);
   gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
 }
 
@@ -579,7 +639,9 @@ end_session (SteveWindow *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
-  /* a connection still waiting for its key from the keyring is overtaken */
+  /* a disconnect still waiting for a sweep, and a connection still
+   * waiting for its key from the keyring, are overtaken */
+  g_clear_handle_id (&self->disconnect_wait_id, g_source_remove);
   g_cancellable_cancel (self->key_lookup);
   g_clear_object (&self->key_lookup);
 
@@ -729,47 +791,8 @@ steve_window_connect (SteveWindow *self,
   g_return_if_fail (STEVE_IS_WINDOW (self));
   g_return_if_fail (host != NULL);
 
-  /* a disconnect still waiting for a sweep is overtaken */
-  g_clear_handle_id (&self->disconnect_wait_id, g_source_remove);
   end_session (self);
   begin_connect (self, host, port, api_key);
-}
-
-typedef struct
-{
-  SteveWindow *window;
-  char        *host;
-  guint        port;
-} KeyLookup;
-
-static void
-key_lookup_free (KeyLookup *lookup)
-{
-  g_object_unref (lookup->window);
-  g_free (lookup->host);
-  g_free (lookup);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KeyLookup, key_lookup_free)
-
-static void
-stored_key_found (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(KeyLookup) lookup = user_data;
-  SteveWindow *self = lookup->window;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *key = secret_password_lookup_finish (result, &error);
-
-  /* overtaken by another connection, a disconnect or the window closing */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposing)
-    return;
-  if (error != NULL)
-    g_debug ("no API key from the keyring: %s", error->message);
-  if (key != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->key_row), key);
-  steve_window_connect (self, lookup->host, lookup->port, key);
 }
 
 /**
@@ -783,27 +806,10 @@ steve_window_connect_stored (SteveWindow *self,
                              const char  *host,
                              guint        port)
 {
-  g_autofree char *port_text = NULL;
-  KeyLookup *lookup;
-
   g_return_if_fail (STEVE_IS_WINDOW (self));
   g_return_if_fail (host != NULL);
 
-  port_text = g_strdup_printf ("%u", port);
-  gtk_editable_set_text (GTK_EDITABLE (self->host_row), host);
-  gtk_editable_set_text (GTK_EDITABLE (self->port_row), port_text);
-  gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
-
-  g_cancellable_cancel (self->key_lookup);
-  g_clear_object (&self->key_lookup);
-  self->key_lookup = g_cancellable_new ();
-
-  lookup = g_new0 (KeyLookup, 1);
-  lookup->window = g_object_ref (self);
-  lookup->host = g_strdup (host);
-  lookup->port = port;
-  secret_password_lookup (&api_key_schema, self->key_lookup, stored_key_found, lookup,
-                          "host", host, "port", (int) port, NULL);
+  look_up_device (self, host, port, TRUE);
 }
 
 /**
@@ -821,7 +827,6 @@ steve_window_connect_simulated (SteveWindow *self)
 
   g_return_if_fail (STEVE_IS_WINDOW (self));
 
-  g_clear_handle_id (&self->disconnect_wait_id, g_source_remove);
   end_session (self);
 
   profile_name = g_settings_get_string (self->settings, "simulator-profile");
@@ -954,11 +959,9 @@ estop_done (GObject      *source,
     }
   else
     {
-      g_autofree char *text = g_strdup_printf (_("EMERGENCY STOP FAILED: %s"), error->message);
-
       g_free (self->estop_failure);
-      self->estop_failure = g_strdup (error->message);
-      steve_window_show_toast (self, text);
+      self->estop_failure = g_strdup_printf (_("EMERGENCY STOP FAILED: %s"), error->message);
+      steve_window_show_toast (self, self->estop_failure);
     }
   update_banner (self);
 }
@@ -1350,7 +1353,6 @@ steve_window_dispose (GObject *object)
   SteveWindow *self = STEVE_WINDOW (object);
 
   self->disposing = TRUE;
-  g_clear_handle_id (&self->disconnect_wait_id, g_source_remove);
   end_session (self);
   steve_window_recording_dispose (self);
   steve_window_plots_dispose (self);

@@ -707,6 +707,31 @@ dialog_open (gpointer data)
   return find_dialog () != NULL;
 }
 
+/* Answers the message dialog now open with @response, as its button does. */
+static void
+answer_dialog (const char *response)
+{
+  AdwMessageDialog *dialog;
+
+  g_assert_true (steve_test_wait_for (dialog_open, NULL, WAIT_MS));
+  dialog = find_dialog ();
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* A POST of @body to @path as the client sends it, for the relay to send
+ * instead of the client's request. */
+static GBytes *
+post_request (const char *path,
+              const char *body)
+{
+  char *request = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: %s\r\n"
+                                   "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                                   path, steve_sim_get_api_key (fx->sim), strlen (body), body);
+
+  return g_bytes_new_take (request, strlen (request));
+}
+
 static gboolean
 sim_running (gpointer data)
 {
@@ -732,6 +757,12 @@ window_mapped (gpointer data)
 }
 
 static gboolean
+window_has_no_session (gpointer data)
+{
+  return !steve_window_has_session (data);
+}
+
+static gboolean
 window_stopped_and_gone (gpointer data)
 {
   return !gtk_widget_get_visible (data) && steve_sim_get_valve_state (fx->sim) == STEVE_VALVE_STATE_IDLE;
@@ -744,29 +775,19 @@ static void
 test_close_while_running (Fixture       *f,
                           gconstpointer  data)
 {
-  const char *body = "{\"action\":\"halt\"}";
-  g_autofree char *request = NULL;
-  g_autoptr(GBytes) refused = NULL;
+  g_autoptr(GBytes) refused = post_request ("/api/v1/control", "{\"action\":\"halt\"}");
   SteveWindow *window = g_object_ref (f->window);
-  AdwMessageDialog *dialog;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "valve.start", NULL));
   g_assert_true (steve_test_wait_for (sim_running, NULL, WAIT_MS));
   g_assert_true (steve_test_wait_for (window_sees_running, window, WAIT_MS));
 
   /* the device gets a stop it does not know, and refuses it */
-  request = g_strdup_printf ("POST /api/v1/control HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: %s\r\n"
-                             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                             steve_sim_get_api_key (f->sim), strlen (body), body);
-  refused = g_bytes_new (request, strlen (request));
   relay_set_rule (f->relay, "POST /api/v1/control ", refused, FALSE);
   dismiss_toasts (window);
 
   gtk_window_close (GTK_WINDOW (window));
-  g_assert_true (steve_test_wait_for (dialog_open, NULL, WAIT_MS));
-  dialog = find_dialog ();
-  adw_message_dialog_response (dialog, "stop");
-  gtk_window_destroy (GTK_WINDOW (dialog));
+  answer_dialog ("stop");
   wanted_label = "The valve was not stopped, so the window stays open: ";
   g_assert_true (steve_test_wait_for (label_shown, NULL, WAIT_MS));
   assert_device_answered (400, "unsupported_action");
@@ -777,10 +798,7 @@ test_close_while_running (Fixture       *f,
   relay_set_rule (f->relay, NULL, NULL, FALSE);
   dismiss_toasts (window);
   gtk_window_close (GTK_WINDOW (window));
-  g_assert_true (steve_test_wait_for (dialog_open, NULL, WAIT_MS));
-  dialog = find_dialog ();
-  adw_message_dialog_response (dialog, "stop");
-  gtk_window_destroy (GTK_WINDOW (dialog));
+  answer_dialog ("stop");
   g_assert_true (steve_test_wait_for (window_stopped_and_gone, window, WAIT_MS));
   g_assert_false (steve_test_wait_for (dialog_open, NULL, 300));
 
@@ -794,6 +812,52 @@ test_close_while_running (Fixture       *f,
   g_assert_true (steve_test_wait_for (window_mapped, f->window, WAIT_MS));
 }
 
+static gboolean
+window_connected (gpointer data)
+{
+  return steve_window_is_connected (data);
+}
+
+/* steve-tuner --host H --port P: the start page is filled in, the key is
+ * looked up (none here: no keyring), and the connection counts as a
+ * session from the start. A disconnect before the keyring answers ends
+ * it; a port out of range stays on the start page, marked. */
+static void
+test_connect_stored (Fixture       *f,
+                     gconstpointer  data)
+{
+  SteveWindow *window = steve_window_new (NULL);
+  g_autofree char *port = g_strdup_printf ("%u", steve_sim_get_http_port (f->sim));
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (steve_test_wait_for (window_mapped, window, WAIT_MS));
+  g_assert_false (steve_window_has_session (window));
+
+  /* overtaken by a disconnect: no connection comes of it */
+  steve_window_connect_stored (window, "127.0.0.1", steve_sim_get_http_port (f->sim));
+  g_assert_true (steve_window_has_session (window));
+  steve_window_disconnect (window);
+  g_assert_false (steve_window_has_session (window));
+  steve_test_sleep_ms (500);
+  g_assert_null (steve_window_get_client (window));
+
+  /* a port no device has */
+  steve_window_connect_stored (window, "127.0.0.1", 70000);
+  g_assert_true (steve_test_wait_for (window_has_no_session, window, WAIT_MS));
+  g_assert_null (steve_window_get_client (window));
+  g_assert_true (gtk_widget_has_css_class (steve_gui_find_named (GTK_WIDGET (window), "port-row"), "error"));
+
+  /* and one that has */
+  steve_window_connect_stored (window, "127.0.0.1", steve_sim_get_http_port (f->sim));
+  g_assert_true (steve_test_wait_for (window_connected, window, WAIT_MS));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (steve_gui_find_named (GTK_WIDGET (window), "port-row"))),
+                   ==, port);
+
+  steve_window_disconnect (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  steve_test_sleep_ms (200);
+}
+
 /* The device refuses the preset's name: the page says so and the editor
  * keeps what the user typed. */
 static void
@@ -804,9 +868,6 @@ test_preset_name_rejected (Fixture       *f,
   GtkWidget *name;
   g_autoptr(GBytes) refused = NULL;
   g_autoptr(StevePreset) before = steve_sim_dup_preset (f->sim, 1);
-  const char *body = "{\"index\":1,\"name\":\"gentle and slow1\",\"viscous\":0.03}";
-  g_autofree char *request = NULL;
-  AdwMessageDialog *dialog;
 
   steve_window_show_page (f->window, "presets");
   page = steve_gui_find_widget (GTK_WIDGET (f->window), is_presets_page, NULL);
@@ -819,18 +880,12 @@ test_preset_name_rejected (Fixture       *f,
 
   /* this device stores shorter names than the client allows: it gets a
    * 16-character name, and refuses it */
-  request = g_strdup_printf ("POST /api/v1/presets HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: %s\r\n"
-                             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                             steve_sim_get_api_key (f->sim), strlen (body), body);
-  refused = g_bytes_new (request, strlen (request));
+  refused = post_request ("/api/v1/presets", "{\"index\":1,\"name\":\"gentle and slow1\",\"viscous\":0.03}");
   relay_set_rule (f->relay, "POST /api/v1/presets ", refused, FALSE);
 
   dismiss_toasts (f->window);
   g_assert_true (gtk_widget_activate_action (page, "presets.save", "u", 1));
-  g_assert_true (steve_test_wait_for (dialog_open, NULL, WAIT_MS));
-  dialog = find_dialog ();
-  adw_message_dialog_response (dialog, "accept");
-  gtk_window_destroy (GTK_WINDOW (dialog));
+  answer_dialog ("accept");
 
   g_assert_true (shows_text ("Slot 1 could not be saved: The preset name is not accepted by the device (at most 15 characters)."));
   assert_device_answered (400, "invalid_name");
@@ -1045,6 +1100,7 @@ main (int   argc,
   steve_test_add (path, Fixture, GINT_TO_POINTER (dialect), fixture_setup, func, fixture_teardown)
   ADD ("/bad-input-gui/device-error/value-rejected", test_device_rejects_value, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/auth-refused", test_auth_refused, STEVE_DIALECT_FIRMWARE);
+  ADD ("/bad-input-gui/device-error/connect-stored", test_connect_stored, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/value-past-limits", test_device_value_past_limits, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/start-in-wrong-state", test_start_in_wrong_state, STEVE_DIALECT_FIRMWARE);
   ADD ("/bad-input-gui/device-error/preset-name-rejected", test_preset_name_rejected, STEVE_DIALECT_FIRMWARE);
