@@ -140,21 +140,19 @@ typedef struct
   double          time;   /* of the markers it stands for */
 } MarkerTag;
 
-/* The line of a series from the last sample before the view and to the
+/* The line of a series from the last sample before the view, or to the
  * first one after it, so that a view between two samples (a long stream
- * interval, a deep zoom) still shows the line that crosses it. x in
- * columns of the view (column c spans [c, c + 1)). */
+ * interval, a deep zoom) still shows the line that crosses it. */
 typedef struct
 {
-  gboolean left;       /* a line comes in from the left */
-  double   left_x;
-  float    left_v;
-  float    left_edge;  /* its value where it enters the view */
-  gboolean right;      /* a line goes out to the right */
-  double   right_x;
-  float    right_v;
-  float    right_edge;
-} EdgeLink;
+  gboolean on;
+  double   x;      /* the sample outside, in columns of the view (column c
+                    * spans [c, c + 1)) */
+  float    v;      /* its value */
+  float    edge;   /* the line's value where it crosses the view's edge */
+} EdgeLine;
+
+enum { EDGE_BEFORE, EDGE_AFTER };  /* the two edge lines of a series */
 
 typedef struct
 {
@@ -237,7 +235,7 @@ struct _SteveChart
   double             dec_d0;
   double             dec_d1;
   gint64             dec_origin;
-  EdgeLink           edges[STEVE_N_CHANNELS];
+  EdgeLine           edges[STEVE_N_CHANNELS][2];  /* EDGE_BEFORE, EDGE_AFTER */
   GArray            *segments[STEVE_N_CHANNELS];  /* double x0, y0, x1, y1 */
   gboolean           vector_output;    /* bars as rectangles, not pixels */
   SteveBarRaster    *raster;
@@ -863,43 +861,45 @@ column_grid (SteveChart *self,
   g_assert_not_reached ();
 }
 
-/* Decimates the visible channels into self->columns. Columns already
- * decimated are kept (moved, when the view moved by whole columns of its
- * grid), and when samples were only appended, the columns from the one
- * holding the previous newest sample are decimated again. */
-/* A value of @channel at index @i: known, or NaN. */
-static float
-known_value (SteveHistory *h,
-             guint         i,
-             SteveChannel  channel)
+/* The line between samples @i − 1 and @i of @channel, where one of them
+ * (@i − 1 when @before) lies outside view columns [0, @n) = columns @c0 …
+ * of the decimation (@a, @k columns a second): where that one is, in view
+ * columns, and the line's value at the view's edge @t_edge. Off across a
+ * gap, where a value is not known, or when the sample is not outside. */
+static EdgeLine
+edge_line (SteveHistory *h,
+           guint         i,
+           SteveChannel  channel,
+           gboolean      before,
+           double        a,
+           double        k,
+           gint64        c0,
+           guint         n,
+           double        t_edge)
 {
-  float v = steve_history_get_value (h, i, channel);
+  EdgeLine line = { 0, };
+  double t0, t1, x;
+  float v0, v1;
 
-  return isfinite (v) ? v : NAN;
+  if (i == 0 || i >= steve_history_get_n_samples (h) || steve_history_is_gap_before (h, i))
+    return line;
+
+  t0 = steve_history_get_time (h, i - 1);
+  t1 = steve_history_get_time (h, i);
+  v0 = steve_history_get_value (h, i - 1, channel);
+  v1 = steve_history_get_value (h, i, channel);
+  x = ((before ? t0 : t1) - a) * k - c0;
+  if (!isfinite (v0) || !isfinite (v1) || !(t1 > t0) || (before ? x >= 0.0 : x < (double) n))
+    return line;
+
+  line.on = TRUE;
+  line.x = x;
+  line.v = before ? v0 : v1;
+  line.edge = v0 + (v1 - v0) * (float) CLAMP ((t_edge - t0) / (t1 - t0), 0.0, 1.0);
+  return line;
 }
 
-/* The first sample in column @c of the decimation (@a, @b, @m) or after
- * it: found by time, then checked with the history's own column function
- * (the time of a column's start is rounded). */
-static guint
-first_in_or_after (SteveHistory *h,
-                   double        a,
-                   double        b,
-                   guint         m,
-                   gint64        c)
-{
-  guint n = steve_history_get_n_samples (h);
-  guint i = 0;
-
-  steve_history_get_index_range (h, a + (double) c * (b - a) / m, INFINITY, &i, NULL);
-  while (i > 0 && steve_history_column_of (steve_history_get_time (h, i - 1), a, b, m) >= c)
-    i--;
-  while (i < n && steve_history_column_of (steve_history_get_time (h, i), a, b, m) < c)
-    i++;
-  return i;
-}
-
-/* The edge links of every channel for view columns [0, n) = grid columns
+/* The edge lines of every channel for view columns [0, n) = grid columns
  * [c0, c0 + n). Returns whether they changed. */
 static gboolean
 update_edges (SteveChart *self,
@@ -909,42 +909,20 @@ update_edges (SteveChart *self,
               gint64      c0,
               guint       n)
 {
-  EdgeLink edges[STEVE_N_CHANNELS] = { { 0, } };
+  EdgeLine edges[STEVE_N_CHANNELS][2] = { { { 0, } } };
   SteveHistory *h = self->history;
-  guint n_samples = h != NULL ? steve_history_get_n_samples (h) : 0;
   double k = m / (b - a);
   gboolean changed;
 
-  if (n_samples >= 2)
+  if (h != NULL && steve_history_get_n_samples (h) >= 2)
     {
-      guint first = first_in_or_after (h, a, b, m, c0);
-      guint after = first_in_or_after (h, a, b, m, c0 + n);
-      double ts = a + (double) c0 / k, te = a + (double) (c0 + n) / k;
+      guint first = steve_history_first_in_column (h, c0, a, b, m);
+      guint after = steve_history_first_in_column (h, c0 + n, a, b, m);
 
       for (SteveChannel ch = 0; ch < STEVE_N_CHANNELS; ch++)
         {
-          EdgeLink *e = &edges[ch];
-
-          if (first > 0 && first < n_samples && !steve_history_is_gap_before (h, first))
-            {
-              double tl = steve_history_get_time (h, first - 1), tn = steve_history_get_time (h, first);
-              float vl = known_value (h, first - 1, ch), vn = known_value (h, first, ch);
-
-              e->left_x = (tl - a) * k - c0;
-              e->left = isfinite (vl) && isfinite (vn) && e->left_x < 0.0 && tn > tl;
-              e->left_v = vl;
-              e->left_edge = e->left ? vl + (vn - vl) * (float) CLAMP ((ts - tl) / (tn - tl), 0.0, 1.0) : NAN;
-            }
-          if (after > 0 && after < n_samples && !steve_history_is_gap_before (h, after))
-            {
-              double tp = steve_history_get_time (h, after - 1), tr = steve_history_get_time (h, after);
-              float vp = known_value (h, after - 1, ch), vr = known_value (h, after, ch);
-
-              e->right_x = (tr - a) * k - c0;
-              e->right = isfinite (vp) && isfinite (vr) && e->right_x >= (double) n && tr > tp;
-              e->right_v = vr;
-              e->right_edge = e->right ? vp + (vr - vp) * (float) CLAMP ((te - tp) / (tr - tp), 0.0, 1.0) : NAN;
-            }
+          edges[ch][EDGE_BEFORE] = edge_line (h, first, ch, TRUE, a, k, c0, n, a + (double) c0 / k);
+          edges[ch][EDGE_AFTER] = edge_line (h, after, ch, FALSE, a, k, c0, n, a + (double) (c0 + n) / k);
         }
     }
 
@@ -953,6 +931,10 @@ update_edges (SteveChart *self,
   return changed;
 }
 
+/* Decimates the visible channels into self->columns. Columns already
+ * decimated are kept (moved, when the view moved by whole columns of its
+ * grid), and when samples were only appended, the columns from the one
+ * holding the previous newest sample are decimated again. */
 static void
 update_columns (SteveChart *self,
                 double      t0,
@@ -1066,16 +1048,12 @@ update_columns (SteveChart *self,
             hi = MAX (hi, cols[c].max);
           }
       /* where the lines from outside the view cross its edges */
-      if (self->edges[ch].left)
-        {
-          lo = MIN (lo, self->edges[ch].left_edge);
-          hi = MAX (hi, self->edges[ch].left_edge);
-        }
-      if (self->edges[ch].right)
-        {
-          lo = MIN (lo, self->edges[ch].right_edge);
-          hi = MAX (hi, self->edges[ch].right_edge);
-        }
+      for (guint e = EDGE_BEFORE; e <= EDGE_AFTER; e++)
+        if (self->edges[ch][e].on)
+          {
+            lo = MIN (lo, self->edges[ch][e].edge);
+            hi = MAX (hi, self->edges[ch][e].edge);
+          }
 
       for (guint l = 0; l < N_LANES; l++)
         for (guint i = 0; i < lane_info[l].n_channels; i++)
@@ -1387,10 +1365,9 @@ add_line (SteveChart *self,
 
   if (span <= BRIDGE_MAX_COLUMNS)
     {
-      /* once a column (the line between two columns' middles): floor()
-       * only for the sample before the view, truncation otherwise */
+      /* (x ≥ 0: truncation is floor(), no libm call once a column) */
       double slope = (yb - ya) / span;
-      gint64 j0 = xa >= 0.0 ? (gint64) xa : MAX ((gint64) floor (xa), 0);
+      gint64 j0 = xa > 0.0 ? (gint64) xa : 0;
       gint64 j1 = MIN ((gint64) xb, n - 1);
 
       for (gint64 j = j0; j <= j1; j++)
@@ -1424,7 +1401,8 @@ compute_series (SteveChart      *self,
                 GArray          *segments)
 {
   const SteveColumn *cols = self->columns + (gsize) channel * self->columns_alloc;
-  const EdgeLink *edge = &self->edges[channel];
+  const EdgeLine *before = &self->edges[channel][EDGE_BEFORE];
+  const EdgeLine *after = &self->edges[channel][EDGE_AFTER];
   guint n = self->geo.n_columns;
   double x0 = ls->plot.origin.x;
   double k = display_factor (self, channel);
@@ -1433,8 +1411,8 @@ compute_series (SteveChart      *self,
   double ymin = ls->scale.min;
   /* where the line so far ends: the middle of the last column with data,
    * or the sample before the view */
-  double prev_x = edge->left ? edge->left_x : NAN;
-  double prev_last = edge->left ? edge->left_v * k : 0.0;
+  double prev_x = before->on ? before->x : NAN;
+  double prev_last = before->on ? before->v * k : 0.0;
   gboolean broken = FALSE;
   float *top = self->bar_top;
   float *bot = self->bar_bot;
@@ -1471,8 +1449,8 @@ compute_series (SteveChart      *self,
     }
 
   /* on to the sample after the view */
-  if (edge->right && !isnan (prev_x) && !broken)
-    add_line (self, segments, x0, prev_x, Y (prev_last), edge->right_x, Y (edge->right_v * k));
+  if (after->on && !isnan (prev_x) && !broken)
+    add_line (self, segments, x0, prev_x, Y (prev_last), after->x, Y (after->v * k));
 
 #undef Y
 }
@@ -1733,7 +1711,6 @@ build_data_node (SteveChart    *self,
       GdkRGBA tag_bg = steve_plot_rgba_alpha (fg, 0.12f);
       double right_edge = -G_MAXDOUBLE;
       double y = g->axis_y + TICK_LEN + g->label_h + 6;
-
 
       for (guint i = 0; i < n_markers; i++)
         {
@@ -2280,55 +2257,49 @@ steve_chart_dup_tooltip_at (SteveChart *self,
     return NULL;
 
   n = steve_history_get_n_markers (self->history);
+  compute_view (self, &t0, &t1);
 
-  /* on a tag: its marker, and any other at the same time (one tag shows) */
+  /* on a tag: the markers it stands for (a tag is wider than a line's
+   * reach) */
   if (self->tags != NULL)
-    for (guint i = 0; i < self->tags->len; i++)
+    for (guint i = 0; i < self->tags->len && best > MARKER_HIT_PX; i++)
       {
         const MarkerTag *tag = &g_array_index (self->tags, MarkerTag, i);
 
         if (graphene_rect_contains_point (&tag->rect, &GRAPHENE_POINT_INIT (x, y)))
           {
-            for (guint j = 0; j < n; j++)
-              {
-                const char *details;
-                double mt;
-
-                if (steve_history_get_marker (self->history, j, &mt, NULL, &details) && mt == tag->time)
-                  {
-                    if (found->len > 0)
-                      g_string_append_c (found, '\n');
-                    g_string_append (found, details);
-                  }
-              }
-            return found->len > 0 ? g_string_free (g_steal_pointer (&found), FALSE) : NULL;
+            best = 0.0;
+            best_x = time_to_x (self, tag->time, t0, t1);
           }
       }
 
-  /* near a line: the nearest marker, with those drawn at the same x */
-  if (x < self->geo.plot_x - MARKER_HIT_PX || x > self->geo.plot_x + self->geo.plot_w + MARKER_HIT_PX)
-    return NULL;
-  if (y < self->geo.lanes_top || y > self->geo.height)
-    return NULL;
-  compute_view (self, &t0, &t1);
-  for (guint i = 0; i < n; i++)
-    {
-      double mt, mx;
-
-      steve_history_get_marker (self->history, i, &mt, NULL, NULL);
-      if (mt < t0 || mt > t1)
-        continue;
-
-      mx = time_to_x (self, mt, t0, t1);
-      if (fabs (mx - x) <= MARKER_HIT_PX && fabs (mx - x) < best)
-        {
-          best = fabs (mx - x);
-          best_x = mx;
-        }
-    }
+  /* else near a line: the nearest marker */
   if (best > MARKER_HIT_PX)
-    return NULL;
+    {
+      if (x < self->geo.plot_x - MARKER_HIT_PX || x > self->geo.plot_x + self->geo.plot_w + MARKER_HIT_PX)
+        return NULL;
+      if (y < self->geo.lanes_top || y > self->geo.height)
+        return NULL;
+      for (guint i = 0; i < n; i++)
+        {
+          double mt, mx;
 
+          steve_history_get_marker (self->history, i, &mt, NULL, NULL);
+          if (mt < t0 || mt > t1)
+            continue;
+
+          mx = time_to_x (self, mt, t0, t1);
+          if (fabs (mx - x) <= MARKER_HIT_PX && fabs (mx - x) < best)
+            {
+              best = fabs (mx - x);
+              best_x = mx;
+            }
+        }
+      if (best > MARKER_HIT_PX)
+        return NULL;
+    }
+
+  /* every marker drawn there */
   for (guint i = 0; i < n; i++)
     {
       const char *details;
@@ -2343,7 +2314,7 @@ steve_chart_dup_tooltip_at (SteveChart *self,
         }
     }
 
-  return g_string_free (g_steal_pointer (&found), FALSE);
+  return found->len > 0 ? g_string_free (g_steal_pointer (&found), FALSE) : NULL;
 }
 
 static gboolean

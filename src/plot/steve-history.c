@@ -1302,6 +1302,31 @@ steve_history_column_of (double t,
 }
 
 /**
+ * steve_history_first_in_column:
+ *
+ * Returns: the index of the first sample in column @c of the decimation
+ *   (@t0, @t1, @n_columns) or after it (the number of samples when none
+ *   is); @c may be −1 … @n_columns
+ */
+guint
+steve_history_first_in_column (SteveHistory *self,
+                               gint64        c,
+                               double        t0,
+                               double        t1,
+                               guint         n_columns)
+{
+  double k;
+
+  g_return_val_if_fail (STEVE_IS_HISTORY (self), 0);
+  g_return_val_if_fail (t1 > t0 && n_columns > 0, 0);
+
+  /* from where the column's start time puts it */
+  k = n_columns / (t1 - t0);
+  return first_in_column (self, 0, self->n_samples, lower_bound (self, t0 + (double) c / k),
+                          c, t0, t1, k, n_columns);
+}
+
+/**
  * steve_history_decimate:
  * @mins: (array length=n_columns) (out caller-allocates):
  * @maxs: (array length=n_columns) (out caller-allocates):

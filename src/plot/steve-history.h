@@ -107,6 +107,11 @@ gint64        steve_history_column_of        (double             t,
                                               double             t0,
                                               double             t1,
                                               guint              n_columns);
+guint         steve_history_first_in_column  (SteveHistory      *self,
+                                              gint64             c,
+                                              double             t0,
+                                              double             t1,
+                                              guint              n_columns);
 
 /* Raw access by index (0 = oldest retained sample). */
 gboolean      steve_history_get_index_range  (SteveHistory      *self,

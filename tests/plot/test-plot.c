@@ -316,6 +316,25 @@ test_history_decimate (void)
 
       check_decimation (h, s, a, a + span, n_cols);
     }
+
+  /* The first sample in a column or after it, against the column of
+   * every sample (columns before, inside and after the samples, and
+   * column edges on sample times) */
+  {
+    const struct { double t0, t1; guint n; } decs[] = {
+      { d0, d1, 1280 }, { d0 - 100, d1 + 100, 997 }, { synth_t (s, 64), synth_t (s, 4096 + 64), 64 },
+    };
+
+    for (guint d = 0; d < G_N_ELEMENTS (decs); d++)
+      for (gint64 c = -1; c <= (gint64) decs[d].n; c += 1 + (gint64) decs[d].n / 50)
+        {
+          guint want = 0;
+
+          while (want < 30000 && steve_history_column_of (steve_history_get_time (h, want), decs[d].t0, decs[d].t1, decs[d].n) < c)
+            want++;
+          g_assert_cmpuint (steve_history_first_in_column (h, c, decs[d].t0, decs[d].t1, decs[d].n), ==, want);
+        }
+  }
 }
 
 /* Host times as TCP batching makes them: runs of up to 300 samples that
@@ -1512,6 +1531,21 @@ count_in_lane (GtkWidget     *chart,
                          plot.origin.y, plot.origin.y + plot.size.height);
 }
 
+/* @chart's pixels with its view set to [@t0, @t1]. */
+static void
+pixels_of_view (GtkWidget *chart,
+                double     t0,
+                double     t1,
+                Pixels    *px)
+{
+  g_autoptr(GdkTexture) tex = NULL;
+
+  steve_chart_set_view (STEVE_CHART (chart), t0, t1);
+  wait_for_frame (chart);
+  tex = render (chart);
+  pixels_get (tex, px, chart);
+}
+
 /* Samples a second apart: a view between two of them still shows the line
  * that crosses it (from the sample before the view to the one after), and
  * the y axis holds where it crosses; across a gap there is no line. */
@@ -1553,13 +1587,10 @@ test_chart_sparse_edges (void)
   window = window_new (chart, 800, 500);
 
   /* between samples 10 and 11: no sample in view, the line crosses it */
-  steve_chart_set_view (STEVE_CHART (chart), 10.2, 10.6);
-  wait_for_frame (chart);
   {
-    g_autoptr(GdkTexture) tex = render (chart);
     g_auto(Pixels) px = { 0, };
 
-    pixels_get (tex, &px, GTK_WIDGET (window));
+    pixels_of_view (chart, 10.2, 10.6, &px);
     for (SteveChannel ch = 0; ch < STEVE_N_CHANNELS; ch++)
       {
         guint n = count_in_lane (chart, &px, ch, &colors[ch]);
@@ -1575,14 +1606,11 @@ test_chart_sparse_edges (void)
 
   /* one sample in view: the lines come in from the left and go out to
    * the right, past the edges */
-  steve_chart_set_view (STEVE_CHART (chart), 14.5, 15.5);
-  wait_for_frame (chart);
   {
-    g_autoptr(GdkTexture) tex = render (chart);
     g_auto(Pixels) px = { 0, };
     graphene_rect_t plot;
 
-    pixels_get (tex, &px, GTK_WIDGET (window));
+    pixels_of_view (chart, 14.5, 15.5, &px);
     g_assert_true (steve_chart_get_plot_area (STEVE_CHART (chart), STEVE_CHANNEL_POSITION, &plot));
     /* near both edges of the position lane */
     g_assert_cmpuint (count_color_in (&px, &colors[STEVE_CHANNEL_POSITION], 0.12,
@@ -1594,13 +1622,10 @@ test_chart_sparse_edges (void)
   }
 
   /* inside the stall: nothing joins samples 20 and 21 */
-  steve_chart_set_view (STEVE_CHART (chart), 22.0, 24.0);
-  wait_for_frame (chart);
   {
-    g_autoptr(GdkTexture) tex = render (chart);
     g_auto(Pixels) px = { 0, };
 
-    pixels_get (tex, &px, GTK_WIDGET (window));
+    pixels_of_view (chart, 22.0, 24.0, &px);
     for (SteveChannel ch = 0; ch < STEVE_N_CHANNELS; ch++)
       g_assert_cmpuint (count_in_lane (chart, &px, ch, &colors[ch]), ==, 0);
   }
@@ -2118,6 +2143,24 @@ test_chart_input (void)
   window_destroy (window, GTK_WIDGET (chart));
 }
 
+/* Whether the tooltip is @text somewhere in the column at @x, from @y
+ * down. */
+static gboolean
+tooltip_below (SteveChart *chart,
+               double      x,
+               double      y,
+               const char *text)
+{
+  for (int ty = (int) y; ty < gtk_widget_get_height (GTK_WIDGET (chart)); ty++)
+    {
+      g_autofree char *found = steve_chart_dup_tooltip_at (chart, x, ty + 0.5);
+
+      if (g_strcmp0 (found, text) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 test_chart_markers (void)
 {
@@ -2158,26 +2201,12 @@ test_chart_markers (void)
    * line (15 px off the line, in a lane: nothing) */
   {
     g_autofree char *lane = steve_chart_dup_tooltip_at (chart, x + 15, y);
-    gboolean on_tag = FALSE;
 
     g_assert_null (lane);
-    for (int ty = (int) y; ty < gtk_widget_get_height (GTK_WIDGET (chart)) && !on_tag; ty++)
-      {
-        g_autofree char *text = steve_chart_dup_tooltip_at (chart, x + 15, ty + 0.5);
-
-        on_tag = g_strcmp0 (text, "viscous 0.02 → 0.05 N·m·s/rad") == 0;
-      }
-    g_assert_true (on_tag);
-
+    g_assert_true (tooltip_below (chart, x + 15, y, "viscous 0.02 → 0.05 N·m·s/rad"));
     /* the tag of the two markers at 8 s stands for both */
-    on_tag = FALSE;
-    for (int ty = (int) y; ty < gtk_widget_get_height (GTK_WIDGET (chart)) && !on_tag; ty++)
-      {
-        g_autofree char *text = steve_chart_dup_tooltip_at (chart, steve_chart_time_to_x (chart, 8.0) + 15, ty + 0.5);
-
-        on_tag = g_strcmp0 (text, "coulomb 0.06 → 0.1 N·m\nMark 1 at 0:08") == 0;
-      }
-    g_assert_true (on_tag);
+    g_assert_true (tooltip_below (chart, steve_chart_time_to_x (chart, 8.0) + 15, y,
+                                  "coulomb 0.06 → 0.1 N·m\nMark 1 at 0:08"));
   }
 
   /* The same through GtkWidget::query-tooltip */
