@@ -147,8 +147,7 @@ fill (SteveReviewWindow *self,
     }
 
   steve_model_view_set_config (STEVE_MODEL_VIEW (self->model_view), &last_config);
-  if (steve_config_has (&last_config, STEVE_FIELD_DEGREES_PER_TURN))
-    steve_chart_set_degrees_per_turn (STEVE_CHART (self->chart), last_config.values[STEVE_FIELD_DEGREES_PER_TURN]);
+  steve_chart_set_degrees_per_turn (STEVE_CHART (self->chart), steve_config_get_degrees_per_turn (&last_config));
 
   adw_window_title_set_title (self->title, title);
   /* Translators: recording subtitle: start time · duration · device */

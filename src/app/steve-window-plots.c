@@ -10,8 +10,6 @@
 
 #include "config.h"
 
-#include <math.h>
-
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -125,17 +123,6 @@ steve_window_plots_dispose (SteveWindow *self)
   g_clear_object (&self->history);
 }
 
-/* The device's factor, or a full turn's 360° where it reports none or a
- * meaningless one (0, negative, not finite), as the model view reads it. */
-static double
-degrees_per_turn (const SteveConfig *config)
-{
-  double v = steve_config_has (config, STEVE_FIELD_DEGREES_PER_TURN)
-               ? config->values[STEVE_FIELD_DEGREES_PER_TURN] : NAN;
-
-  return isfinite (v) && v > 0.0 ? v : 360.0;
-}
-
 void
 steve_window_plots_attach (SteveWindow *self)
 {
@@ -143,7 +130,7 @@ steve_window_plots_attach (SteveWindow *self)
 
   steve_history_clear (HISTORY (self));
   steve_model_view_set_config (STEVE_MODEL_VIEW (self->model_view), config);
-  steve_chart_set_degrees_per_turn (STEVE_CHART (self->chart), degrees_per_turn (config));
+  steve_chart_set_degrees_per_turn (STEVE_CHART (self->chart), steve_config_get_degrees_per_turn (config));
   steve_chart_follow_live (STEVE_CHART (self->chart));
 }
 
@@ -189,7 +176,7 @@ steve_window_plots_config_applied (SteveWindow       *self,
 
   steve_model_view_set_config (STEVE_MODEL_VIEW (self->model_view), after);
   if (steve_config_has (after, STEVE_FIELD_DEGREES_PER_TURN))
-    steve_chart_set_degrees_per_turn (STEVE_CHART (self->chart), degrees_per_turn (after));
+    steve_chart_set_degrees_per_turn (STEVE_CHART (self->chart), steve_config_get_degrees_per_turn (after));
 
   if (details == NULL)
     return;

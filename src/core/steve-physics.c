@@ -31,7 +31,7 @@ steve_physics_params_from_config (StevePhysicsParams *params,
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
     v[i] = steve_config_has (config, i) ? config->values[i] : steve_field_info (i)->default_value;
 
-  dpt = v[STEVE_FIELD_DEGREES_PER_TURN] > 0 ? v[STEVE_FIELD_DEGREES_PER_TURN] : 360.0;
+  dpt = steve_config_get_degrees_per_turn (config);
 
   params->viscous = v[STEVE_FIELD_VISCOUS];
   params->coulomb = v[STEVE_FIELD_COULOMB];

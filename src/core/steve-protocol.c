@@ -114,6 +114,21 @@ steve_config_get (const SteveConfig *config,
 }
 
 /**
+ * steve_config_get_degrees_per_turn:
+ *
+ * Returns: the shaft degrees a turn of the encoder stands for: the
+ *   config's, or 360 where it holds none or a meaningless one (0,
+ *   negative, not a number)
+ */
+double
+steve_config_get_degrees_per_turn (const SteveConfig *config)
+{
+  double v = steve_config_get (config, STEVE_FIELD_DEGREES_PER_TURN);
+
+  return isfinite (v) && v > 0.0 ? v : 360.0;
+}
+
+/**
  * steve_config_merge:
  *
  * Copies every field set in @update into @into (latest value wins).

@@ -50,6 +50,7 @@ gboolean     steve_config_has            (const SteveConfig *config,
                                           SteveField         field);
 double       steve_config_get            (const SteveConfig *config,
                                           SteveField         field);
+double       steve_config_get_degrees_per_turn (const SteveConfig *config);
 void         steve_config_merge          (SteveConfig       *into,
                                           const SteveConfig *update);
 gboolean     steve_config_field_equal    (const SteveConfig *a,

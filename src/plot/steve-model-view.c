@@ -954,10 +954,7 @@ steve_model_view_set_config (SteveModelView    *self,
       self->config = *config;
       self->has_config = TRUE;
       steve_physics_params_from_config (&self->params, config);
-      self->degrees_per_turn = 360.0;
-      if (steve_config_has (config, STEVE_FIELD_DEGREES_PER_TURN) &&
-          steve_config_get (config, STEVE_FIELD_DEGREES_PER_TURN) > 0.0)
-        self->degrees_per_turn = steve_config_get (config, STEVE_FIELD_DEGREES_PER_TURN);
+      self->degrees_per_turn = steve_config_get_degrees_per_turn (config);
     }
   else
     self->has_config = FALSE;

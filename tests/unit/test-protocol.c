@@ -2436,6 +2436,24 @@ test_config_apply_update (void)
   g_assert_cmpfloat (steve_config_get (&result, STEVE_FIELD_OPEN_POS), ==, 600.0);
 }
 
+/* A degrees-per-turn that means nothing (none, 0, negative, NaN) reads
+ * as a full turn's 360°. */
+static void
+test_config_degrees_per_turn (void)
+{
+  SteveConfig config = { { 0 }, 0 };
+  const double meaningless[] = { 0.0, -90.0, NAN, INFINITY };
+
+  g_assert_cmpfloat (steve_config_get_degrees_per_turn (&config), ==, 360.0);
+  steve_config_set (&config, STEVE_FIELD_DEGREES_PER_TURN, 180.0);
+  g_assert_cmpfloat (steve_config_get_degrees_per_turn (&config), ==, 180.0);
+  for (guint i = 0; i < G_N_ELEMENTS (meaningless); i++)
+    {
+      config.values[STEVE_FIELD_DEGREES_PER_TURN] = meaningless[i];
+      g_assert_cmpfloat (steve_config_get_degrees_per_turn (&config), ==, 360.0);
+    }
+}
+
 static void
 test_config_basics (void)
 {
@@ -2568,6 +2586,7 @@ main (int   argc,
   g_test_add_func ("/protocol/config/describe-change", test_config_describe_change);
   g_test_add_func ("/protocol/config/apply-update", test_config_apply_update);
   g_test_add_func ("/protocol/config/basics", test_config_basics);
+  g_test_add_func ("/protocol/config/degrees-per-turn", test_config_degrees_per_turn);
   g_test_add_func ("/protocol/odrive/strings", test_odrive_strings);
 
   return g_test_run ();
