@@ -151,8 +151,9 @@ steve_field_row_sync (SteveFieldRow *self)
       gtk_widget_set_tooltip_text (self->warning, warn);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->warning), GTK_ACCESSIBLE_PROPERTY_LABEL, warn, -1);
     }
-  else
+  else if (gtk_widget_has_css_class (self->warning, "error"))
     {
+      /* back to the usual warning (only then: a slider drag syncs often) */
       gtk_widget_remove_css_class (self->warning, "error");
       gtk_widget_set_tooltip_text (self->warning, self->recommended_text);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->warning), GTK_ACCESSIBLE_PROPERTY_LABEL,
