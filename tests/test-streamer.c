@@ -336,6 +336,21 @@ streaming_again (gpointer data)
          steve_streamer_get_state (f->streamer) == STEVE_STREAMER_STREAMING;
 }
 
+/* The last event of @kind the raw sink saw (all zero when none). */
+static SteveStreamEvent
+last_event (RawLog              *raw,
+            SteveStreamEventKind kind)
+{
+  SteveStreamEvent event = { 0 };
+
+  g_mutex_lock (&raw->lock);
+  for (guint i = 0; i < raw->events->len; i++)
+    if (g_array_index (raw->events, SteveStreamEvent, i).kind == kind)
+      event = g_array_index (raw->events, SteveStreamEvent, i);
+  g_mutex_unlock (&raw->lock);
+  return event;
+}
+
 /* The device restarts mid-stream: the streamer reconnects, asks the device
  * to stream again, and counts one reconnection gap; no false gaps. */
 static void
@@ -343,7 +358,7 @@ test_device_restart (Fixture       *f,
                      gconstpointer  data)
 {
   SteveStreamerStats stats;
-  SteveStreamEvent gap = { 0 };
+  SteveStreamEvent gap;
   guint before;
 
   steve_streamer_start (f->streamer);
@@ -359,11 +374,7 @@ test_device_restart (Fixture       *f,
   g_assert_cmpuint (stats.gaps, ==, 0);
   g_assert_cmpuint (stats.connections, ==, 2);
 
-  g_mutex_lock (&f->raw->lock);
-  for (guint i = 0; i < f->raw->events->len; i++)
-    if (g_array_index (f->raw->events, SteveStreamEvent, i).kind == STEVE_STREAM_EVENT_RECONNECT_GAP)
-      gap = g_array_index (f->raw->events, SteveStreamEvent, i);
-  g_mutex_unlock (&f->raw->lock);
+  gap = last_event (f->raw, STEVE_STREAM_EVENT_RECONNECT_GAP);
 
   /* the device rebooted: its clock went back; the outage lasted ≥ the downtime */
   g_assert_true (gap.device_restarted);
@@ -377,7 +388,7 @@ test_stall_gap (Fixture       *f,
                 gconstpointer  data)
 {
   SteveStreamerStats stats;
-  SteveStreamEvent gap = { 0 };
+  SteveStreamEvent gap;
   guint before;
 
   steve_streamer_start (f->streamer);
@@ -391,11 +402,7 @@ test_stall_gap (Fixture       *f,
   g_assert_cmpuint (stats.gaps, ==, 1);
   g_assert_cmpuint (stats.reconnect_gaps, ==, 0);
 
-  g_mutex_lock (&f->raw->lock);
-  for (guint i = 0; i < f->raw->events->len; i++)
-    if (g_array_index (f->raw->events, SteveStreamEvent, i).kind == STEVE_STREAM_EVENT_GAP)
-      gap = g_array_index (f->raw->events, SteveStreamEvent, i);
-  g_mutex_unlock (&f->raw->lock);
+  gap = last_event (f->raw, STEVE_STREAM_EVENT_GAP);
 
   g_assert_false (gap.device_restarted);
   g_assert_cmpfloat (gap.duration_ms, >=, 280);
@@ -412,7 +419,7 @@ test_stall_reconnect (Fixture       *f,
                       gconstpointer  data)
 {
   SteveStreamerStats stats;
-  SteveStreamEvent gap = { 0 };
+  SteveStreamEvent gap;
   guint before;
   gint64 start;
 
@@ -439,11 +446,7 @@ test_stall_reconnect (Fixture       *f,
   g_assert_cmpuint (stats.reconnect_gaps, ==, 1);
   g_assert_cmpuint (stats.gaps, ==, 0);
 
-  g_mutex_lock (&f->raw->lock);
-  for (guint i = 0; i < f->raw->events->len; i++)
-    if (g_array_index (f->raw->events, SteveStreamEvent, i).kind == STEVE_STREAM_EVENT_RECONNECT_GAP)
-      gap = g_array_index (f->raw->events, SteveStreamEvent, i);
-  g_mutex_unlock (&f->raw->lock);
+  gap = last_event (f->raw, STEVE_STREAM_EVENT_RECONNECT_GAP);
 
   g_assert_false (gap.device_restarted);
   g_assert_cmpfloat (gap.duration_ms, >=, 5900);
