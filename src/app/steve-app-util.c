@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 
 #include <glib/gi18n.h>
 
@@ -169,18 +170,54 @@ steve_choose_file_finish (GAsyncResult  *result,
  * holds seconds, the dropdowns an index into this list. */
 static const double plot_windows[] = { 2, 5, 10, 30, 60, 120, 300, 600, 0 };
 
+/* The offered window nearest to @seconds (by ratio: 45 s is nearer to
+ * 60 s than to 30 s). A setting written outside the app (gsettings,
+ * dconf-editor) may hold any value in the key's range; the dropdowns
+ * and the chart both show this one, so they never disagree. */
+static guint
+offered_index (double seconds)
+{
+  guint best = G_N_ELEMENTS (plot_windows) - 1;   /* 0: everything */
+  double best_distance = G_MAXDOUBLE;
+
+  if (!(seconds > 0))
+    return best;
+
+  for (guint i = 0; i < G_N_ELEMENTS (plot_windows); i++)
+    {
+      double distance;
+
+      if (plot_windows[i] == 0)
+        continue;
+      distance = fabs (log (seconds / plot_windows[i]));
+      if (distance < best_distance)
+        {
+          best = i;
+          best_distance = distance;
+        }
+    }
+  return best;
+}
+
+/**
+ * steve_plot_window_offered:
+ * @seconds: a "plot-window" setting
+ *
+ * Returns: the plot window the app shows for @seconds: one of those
+ *   it offers, in seconds (0: everything)
+ */
+double
+steve_plot_window_offered (double seconds)
+{
+  return plot_windows[offered_index (seconds)];
+}
+
 gboolean
 steve_plot_window_from_setting (GValue   *value,
                                 GVariant *variant,
                                 gpointer  user_data)
 {
-  double seconds = g_variant_get_double (variant);
-  guint best = 2;
-
-  for (guint i = 0; i < G_N_ELEMENTS (plot_windows); i++)
-    if (plot_windows[i] == seconds)
-      best = i;
-  g_value_set_uint (value, best);
+  g_value_set_uint (value, offered_index (g_variant_get_double (variant)));
   return TRUE;
 }
 

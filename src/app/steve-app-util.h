@@ -38,6 +38,7 @@ void   steve_choose_file_async   (GtkWidget           *widget,
 GFile *steve_choose_file_finish  (GAsyncResult        *result,
                                   int                 *type_index,
                                   GError             **error);
+double    steve_plot_window_offered      (double               seconds);
 gboolean  steve_plot_window_from_setting (GValue              *value,
                                          GVariant            *variant,
                                          gpointer             user_data);

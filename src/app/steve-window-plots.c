@@ -33,7 +33,8 @@ on_plot_window (GSettings   *settings,
                 const char  *key,
                 SteveWindow *self)
 {
-  steve_chart_set_window (STEVE_CHART (self->chart), g_settings_get_double (settings, "plot-window"));
+  steve_chart_set_window (STEVE_CHART (self->chart),
+                          steve_plot_window_offered (g_settings_get_double (settings, "plot-window")));
 }
 
 static void

@@ -184,6 +184,40 @@ test_stream_interval_preference (void)
   g_assert_true (steve_test_wait_for (stream_interval_is, GUINT_TO_POINTER (before), 5000));
 }
 
+/* A setting written outside the app may hold any window in the key's
+ * range: the chart and the dropdown both show the nearest one offered. */
+static void
+test_plot_window_setting (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  SteveChart *chart = STEVE_CHART (steve_window_get_chart (window));
+  GtkDropDown *dropdown = GTK_DROP_DOWN (steve_gui_find_named (GTK_WIDGET (window), "plot-window-dropdown"));
+  double before = g_settings_get_double (settings, "plot-window");
+  static const struct { double setting, shown; guint index; } cases[] = {
+    { 45, 60, 4 },      /* nearer to 60 s than to 30 s by ratio */
+    { 1, 2, 0 },
+    { 600, 600, 7 },
+    { 7.5, 10, 2 },
+    { 0, 0, 8 },        /* everything */
+    { 30, 30, 3 },
+  };
+
+  g_assert_nonnull (dropdown);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_settings_set_double (settings, "plot-window", cases[i].setting);
+      g_assert_cmpfloat (steve_chart_get_window (chart), ==, cases[i].shown);
+      g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, cases[i].index);
+    }
+
+  /* and the other way: the dropdown writes the setting */
+  gtk_drop_down_set_selected (dropdown, 6);
+  g_assert_cmpfloat (g_settings_get_double (settings, "plot-window"), ==, 300);
+  g_assert_cmpfloat (steve_chart_get_window (chart), ==, 300);
+
+  g_settings_set_double (settings, "plot-window", before);
+}
+
 static void
 test_model_overlay (void)
 {
@@ -328,6 +362,7 @@ main (int   argc,
   steve_test_add_func ("/app/estop-shortcut", test_estop_shortcut);
   steve_test_add_func ("/app/plots-receive-samples", test_plots_receive_samples);
   steve_test_add_func ("/app/stream-interval-preference", test_stream_interval_preference);
+  steve_test_add_func ("/app/plot-window-setting", test_plot_window_setting);
   steve_test_add_func ("/app/model-overlay", test_model_overlay);
   steve_test_add_func ("/app/render-pages", test_render_pages);
   steve_test_add_func ("/app/start-page-and-finalize", test_start_page_and_finalize);
