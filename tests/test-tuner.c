@@ -958,6 +958,45 @@ test_undo_rapid (Fixture       *f,
   assert_undo_redo (f, FALSE, TRUE);
 }
 
+/* The user's changes that reach the device while an undo waits are
+ * changes of their own, also when the client merges one into the undo's
+ * request: each can be undone. */
+static void
+test_undo_while_editing (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  set_and_wait (f, STEVE_FIELD_VISCOUS, 0.05);
+  steve_sim_clear_request_log (f->sim);
+
+  /* on its way: coulomb; queued behind it: the undo (viscous back to
+   * 0.02), and merged into that, wall damping */
+  g_assert_true (steve_tuner_set_value (f->tuner, STEVE_FIELD_COULOMB, 0.15, &error));
+  g_assert_no_error (error);
+  steve_tuner_undo (f->tuner);
+  g_assert_true (steve_tuner_set_value (f->tuner, STEVE_FIELD_WALL_DAMPING, 0.3, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (steve_client_get_queue_length (f->client), ==, 2);
+  WAIT_UNTIL (settled (f));
+  g_assert_cmpuint (count_config_posts (f->sim), ==, 2);
+  g_assert_cmpfloat (sim_value (f->sim, STEVE_FIELD_VISCOUS), ==, 0.02);
+  g_assert_cmpfloat (sim_value (f->sim, STEVE_FIELD_COULOMB), ==, 0.15);
+  g_assert_cmpfloat (sim_value (f->sim, STEVE_FIELD_WALL_DAMPING), ==, 0.3);
+
+  /* the new changes dropped the undone one from redo; each is a step */
+  assert_undo_redo (f, TRUE, FALSE);
+  steve_tuner_undo (f->tuner);
+  WAIT_UNTIL (settled (f));
+  g_assert_cmpfloat (sim_value (f->sim, STEVE_FIELD_WALL_DAMPING), !=, 0.3);
+  g_assert_cmpfloat (sim_value (f->sim, STEVE_FIELD_COULOMB), ==, 0.15);
+  assert_undo_redo (f, TRUE, TRUE);
+  steve_tuner_undo (f->tuner);
+  WAIT_UNTIL (settled (f));
+  assert_firmware_boot_values (f);
+  assert_undo_redo (f, FALSE, TRUE);
+}
+
 /* An undo the device refuses keeps the history working. */
 static void
 test_undo_refused (Fixture       *f,
@@ -1195,6 +1234,7 @@ main (int   argc,
   ADD ("/tuner/live-return", test_live_return, STEVE_DIALECT_FIRMWARE);
   ADD ("/tuner/undo-redo", test_undo_redo, STEVE_DIALECT_FIRMWARE);
   ADD ("/tuner/undo-rapid", test_undo_rapid, STEVE_DIALECT_FIRMWARE);
+  ADD ("/tuner/undo-while-editing", test_undo_while_editing, STEVE_DIALECT_FIRMWARE);
   ADD ("/tuner/undo-refused", test_undo_refused, STEVE_DIALECT_FIRMWARE);
   ADD ("/tuner/preset", test_preset, STEVE_DIALECT_FIRMWARE);
   ADD ("/tuner/snapshots", test_snapshots, STEVE_DIALECT_FIRMWARE);

@@ -58,7 +58,8 @@ struct _SteveTuner
   GArray         *snapshots;   /* Snapshot */
   guint32         user_fields; /* edited values set by the user, not yet seen on the device */
   guint           on_its_way[STEVE_N_FIELDS];  /* requests sending each field, not finished */
-  guint           history_suppress;  /* undo/redo requests not finished yet */
+  GPtrArray      *history_sent;  /* Sent, not owned: the undo and redo
+                                  * requests not finished yet */
   gulong          config_id;
   gulong          applied_id;
   GCancellable   *cancellable;
@@ -81,6 +82,14 @@ enum {
   ERROR,
   N_SIGNALS
 };
+
+/* A request on its way, and the fields it sends. */
+typedef struct
+{
+  SteveTuner *tuner;
+  guint32     fields;
+  SteveConfig history;   /* an undo or redo: what it sends (present 0 if not) */
+} Sent;
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
@@ -189,9 +198,19 @@ on_config_applied (SteveClient       *client,
   if (fields == 0)
     return;
 
-  /* undo or redo at work: not a new change. Counted per request, not
-   * per emission: the client merges queued updates into one request. */
-  if (self->history_suppress > 0)
+  /* what undo or redo put back is not a new change. The client merges
+   * queued updates into one request, and the user's requests keep going
+   * out while an undo waits: a field counts as the history's only when
+   * an unfinished undo or redo sends it with the value applied. */
+  for (guint r = 0; r < self->history_sent->len && fields != 0; r++)
+    {
+      const Sent *sent = g_ptr_array_index (self->history_sent, r);
+
+      for (guint i = 0; i < STEVE_N_FIELDS; i++)
+        if ((fields & STEVE_FIELD_BIT (i)) && steve_config_field_equal (&sent->history, after, i))
+          fields &= ~STEVE_FIELD_BIT (i);
+    }
+  if (fields == 0)
     return;
 
   /* a drag of the same slider is one step */
@@ -219,13 +238,6 @@ on_config_applied (SteveClient       *client,
   g_array_set_size (self->redo, 0);
   notify_state (self);
 }
-
-/* A request on its way, and the fields it sends. */
-typedef struct
-{
-  SteveTuner *tuner;
-  guint32     fields;
-} Sent;
 
 static void
 sent_free (Sent *sent)
@@ -280,8 +292,8 @@ history_set_config_done (GObject      *source,
   g_autoptr(Sent) sent = user_data;
   SteveTuner *self = sent->tuner;
 
-  g_assert (self->history_suppress > 0);
-  self->history_suppress--;
+  if (!g_ptr_array_remove_fast (self->history_sent, sent))
+    g_assert_not_reached ();
   report_set_config (self, sent, source, result);
 }
 
@@ -295,12 +307,14 @@ send_update (SteveTuner        *self,
   if (update->present == 0)
     return;
 
-  if (history)
-    self->history_suppress++;
-
-  sent = g_new (Sent, 1);
+  sent = g_new0 (Sent, 1);
   sent->tuner = g_object_ref (self);
   sent->fields = update->present;
+  if (history)
+    {
+      sent->history = *update;
+      g_ptr_array_add (self->history_sent, sent);
+    }
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
     if (update->present & STEVE_FIELD_BIT (i))
       self->on_its_way[i]++;
@@ -761,6 +775,7 @@ steve_tuner_finalize (GObject *object)
   SteveTuner *self = STEVE_TUNER (object);
 
   g_array_unref (self->undo);
+  g_ptr_array_unref (self->history_sent);
   g_array_unref (self->redo);
   g_array_unref (self->snapshots);
   g_clear_object (&self->cancellable);
@@ -861,6 +876,7 @@ static void
 steve_tuner_init (SteveTuner *self)
 {
   self->undo = g_array_new (FALSE, FALSE, sizeof (Change));
+  self->history_sent = g_ptr_array_new ();
   self->redo = g_array_new (FALSE, FALSE, sizeof (Change));
   self->snapshots = g_array_new (FALSE, FALSE, sizeof (Snapshot));
   g_array_set_clear_func (self->snapshots, snapshot_clear);
