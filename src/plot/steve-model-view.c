@@ -41,6 +41,8 @@ typedef struct
   graphene_rect_t plot;
   SteveAutoscale  x;
   SteveAutoscale  y;
+  double          title_right;  /* where the header's title ends (set with
+                                 * the frame node) */
 } Panel;
 
 typedef struct
@@ -394,7 +396,7 @@ build_frame_node (SteveModelView *self,
 
   for (guint p = 0; p < N_PANELS; p++)
     {
-      const Panel *panel = &self->panels[p];
+      Panel *panel = &self->panels[p];
       const graphene_rect_t *r = &panel->plot;
       g_autofree char *x_title = NULL;
       g_autofree char *y_title = NULL;
@@ -457,8 +459,10 @@ build_frame_node (SteveModelView *self,
                    r->origin.y + r->size.height + TICK_LEN + self->label_h + 3, 0.5, 0.0, fg, scale);
 
       y_title = g_strdup (_(titles[p]));
-      steve_plot_append_text (snapshot, title, y_title, panel->header.origin.x,
-                   panel->header.origin.y + panel->header.size.height - 3, 0.0, 1.0, fg, scale);
+      panel->title_right = panel->header.origin.x +
+                           steve_plot_append_text (snapshot, title, y_title, panel->header.origin.x,
+                                                   panel->header.origin.y + panel->header.size.height - 3,
+                                                   0.0, 1.0, fg, scale);
     }
 
   return gtk_snapshot_free_to_node (snapshot);
@@ -486,6 +490,33 @@ stroke_curve (SteveModelView  *self,
   cairo_stroke (cr);
 }
 
+typedef enum
+{
+  SWATCH_LINE,
+  SWATCH_DASHED,
+  SWATCH_DOTS,
+} Swatch;
+
+/* The width of a legend of @n entries: each a swatch (18 px with its
+ * gap) and its text, 12 px between entries. */
+static double
+legend_width (PangoLayout       *layout,
+              const char *const *entries,
+              guint              n)
+{
+  double total = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      int w, h;
+
+      pango_layout_set_text (layout, entries[i], -1);
+      pango_layout_get_pixel_size (layout, &w, &h);
+      total += w + 18 + (i > 0 ? 12 : 0);
+    }
+  return total;
+}
+
 static void
 draw_legend (SteveModelView *self,
              GtkSnapshot    *snapshot,
@@ -500,10 +531,12 @@ draw_legend (SteveModelView *self,
   GdkRGBA text = steve_plot_rgba_alpha (fg, 0.80f);
   GdkRGBA model_dim = steve_plot_rgba_alpha (model, 0.55f);
   double right = panel->header.origin.x + panel->header.size.width;
+  double room = right - (panel->title_right + 12);
   double y = panel->header.origin.y + panel->header.size.height - 3;
   double cy = y - self->label_h / 2;
   const char *entries[3];
   const GdkRGBA *colors[3];
+  Swatch swatches[3];
   guint n = 0;
 
   if (self->has_config)
@@ -511,38 +544,60 @@ draw_legend (SteveModelView *self,
       if (two_curves)
         {
           entries[n] = _("ω < 0");
+          swatches[n] = SWATCH_DASHED;
           colors[n++] = &model_dim;
           entries[n] = _("model, ω > 0");
         }
       else
         entries[n] = _("model");
+      swatches[n] = SWATCH_LINE;
       colors[n++] = model;
     }
   entries[n] = _("measured");
+  swatches[n] = SWATCH_DOTS;
   colors[n++] = dots;
 
-  /* Right to left; stop when the title would be hit. */
+  /* in a narrow panel, the two curves are told apart by ω alone */
+  if (two_curves && self->has_config && legend_width (layout, entries, n) > room)
+    entries[1] = _("ω > 0");
+
+  /* Right to left; the entries that would reach the title are left out
+   * (the velocity panel's legend names the dots too) */
   for (guint i = 0; i < n; i++)
     {
-      double w;
+      double x;
+      int w, h;
 
-      w = steve_plot_append_text (snapshot, layout, entries[i], right, y, 1.0, 1.0, &text, scale);
-      if (colors[i] == dots)
+      pango_layout_set_text (layout, entries[i], -1);
+      pango_layout_get_pixel_size (layout, &w, &h);
+      if (right - w - 18 < panel->title_right + 12)
+        break;
+
+      steve_plot_append_text (snapshot, layout, entries[i], right, y, 1.0, 1.0, &text, scale);
+      x = right - w - 18;
+      switch (swatches[i])
         {
-          /* A few dots for the measured samples */
+        case SWATCH_DOTS:
           for (guint d = 0; d < 3; d++)
             gtk_snapshot_append_color (snapshot, colors[i],
-                                       &GRAPHENE_RECT_INIT (steve_plot_snap (right - w - 17 + d * 4, scale),
+                                       &GRAPHENE_RECT_INIT (steve_plot_snap (x + 1 + d * 4, scale),
                                                             steve_plot_snap (cy - 2 + (d % 2) * 2, scale),
                                                             DOT_SIZE, DOT_SIZE));
+          break;
+        case SWATCH_DASHED:
+          for (guint d = 0; d < 2; d++)
+            gtk_snapshot_append_color (snapshot, colors[i],
+                                       &GRAPHENE_RECT_INIT (steve_plot_snap (x + d * 7, scale),
+                                                            steve_plot_snap (cy - 1, scale), 5, 2));
+          break;
+        case SWATCH_LINE:
+        default:
+          gtk_snapshot_append_color (snapshot, colors[i],
+                                     &GRAPHENE_RECT_INIT (steve_plot_snap (x, scale),
+                                                          steve_plot_snap (cy - 1, scale), 12, 2));
+          break;
         }
-      else
-        gtk_snapshot_append_color (snapshot, colors[i],
-                                   &GRAPHENE_RECT_INIT (steve_plot_snap (right - w - 18, scale),
-                                                        steve_plot_snap (cy - 1, scale), 12, 2));
       right -= w + 18 + 12;
-      if (right < panel->header.origin.x + panel->header.size.width / 2)
-        break;
     }
 }
 
