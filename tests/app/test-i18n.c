@@ -60,6 +60,14 @@ test_start_page_in_german (void)
   g_assert_finalize_object (window);
 }
 
+static gboolean
+is_shown_label (GtkWidget     *widget,
+                gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), text);
+}
+
 static void
 test_device_page_in_german (void)
 {
@@ -84,6 +92,14 @@ test_device_page_in_german (void)
   steve_test_sleep_ms (300);
   texture = steve_gui_render (GTK_WIDGET (window));
   steve_gui_save_png (texture, "main-de.png");
+
+  /* the device's name, longer in German, is shown whole in the header */
+  {
+    GtkWidget *title = steve_gui_find_widget (GTK_WIDGET (window), is_shown_label, "Simuliertes Gerät");
+
+    g_assert_nonnull (title);
+    g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (title))));
+  }
 
   steve_window_disconnect (window);
   g_object_ref (window);
