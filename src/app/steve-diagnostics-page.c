@@ -31,6 +31,7 @@
 #include "steve-app-util.h"
 #include "steve-diagnostics-page.h"
 #include "steve-error.h"
+#include "steve-plot-private.h"
 #include "steve-stats.h"
 
 #define REMOTE_INTERVAL_MS 1000
@@ -249,19 +250,18 @@ static void refresh_link   (SteveDiagnosticsPage *self);
 
 /* ------------------------------------------------------------------ formatting */
 
-/* A fixed-point figure with its unit; no "-0.00". */
+/* A fixed-point figure with its unit, with a real minus sign as in the
+ * plots; no "−0.00". */
 static char *
 format_fixed (double      value,
               guint       decimals,
               const char *unit)
 {
-  if (!isfinite (value))
-    return g_strdup ("—");
-  if (fabs (value) < 0.5 * pow (10.0, -(double) decimals))
-    value = 0.0;
-  if (unit == NULL || *unit == '\0')
-    return g_strdup_printf ("%.*f", (int) decimals, value);
-  return g_strdup_printf ("%.*f %s", (int) decimals, value, unit);
+  g_autofree char *number = steve_plot_format_value (value, (int) decimals);
+
+  if (!isfinite (value) || unit == NULL || *unit == '\0')
+    return g_steal_pointer (&number);
+  return g_strdup_printf ("%s %s", number, unit);
 }
 
 static char *

@@ -119,10 +119,14 @@ expect_fixed (double      value,
               guint       decimals,
               const char *unit)
 {
+  g_autofree char *number = NULL;
+
   if (fabs (value) < 0.5 * pow (10.0, -(double) decimals))
     value = 0.0;
-  return unit ? g_strdup_printf ("%.*f %s", (int) decimals, value, unit)
-              : g_strdup_printf ("%.*f", (int) decimals, value);
+  /* a real minus sign, as in the plots */
+  number = value < 0 ? g_strdup_printf ("−%.*f", (int) decimals, -value)
+                     : g_strdup_printf ("%.*f", (int) decimals, value);
+  return unit ? g_strdup_printf ("%s %s", number, unit) : g_steal_pointer (&number);
 }
 
 static void
@@ -154,8 +158,19 @@ assert_between (Fixture    *f,
   g_autofree char *again = NULL;
 
   g_assert_nonnull (shown);
-  v = g_ascii_strtod (shown, &end);
-  g_assert_true (end != shown);
+  g_assert_null (strchr (shown, '-'));
+  if (g_str_has_prefix (shown, "−"))
+    {
+      const char *digits = shown + strlen ("−");
+
+      v = -g_ascii_strtod (digits, &end);
+      g_assert_true (end != digits);
+    }
+  else
+    {
+      v = g_ascii_strtod (shown, &end);
+      g_assert_true (end != shown);
+    }
   if (v < lo || v > hi)
     g_error ("%s shows %s, not between %g and %g", id, shown, a, b);
   again = expect_fixed (v, decimals, unit);
