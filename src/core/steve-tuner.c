@@ -83,12 +83,12 @@ enum {
   N_SIGNALS
 };
 
-/* A request on its way, and the fields it sends. */
+/* A request on its way, and what it sends. */
 typedef struct
 {
   SteveTuner *tuner;
-  guint32     fields;
-  SteveConfig history;   /* an undo or redo: what it sends (present 0 if not) */
+  SteveConfig update;
+  gboolean    history;   /* an undo or redo (in tuner->history_sent) */
 } Sent;
 
 static GParamSpec *properties[N_PROPS];
@@ -207,7 +207,7 @@ on_config_applied (SteveClient       *client,
       const Sent *sent = g_ptr_array_index (self->history_sent, r);
 
       for (guint i = 0; i < STEVE_N_FIELDS; i++)
-        if ((fields & STEVE_FIELD_BIT (i)) && steve_config_field_equal (&sent->history, after, i))
+        if ((fields & STEVE_FIELD_BIT (i)) && steve_config_field_equal (&sent->update, after, i))
           fields &= ~STEVE_FIELD_BIT (i);
     }
   if (fields == 0)
@@ -249,16 +249,22 @@ sent_free (Sent *sent)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sent, sent_free)
 
 static void
-report_set_config (SteveTuner   *self,
-                   const Sent   *sent,
-                   GObject      *source,
-                   GAsyncResult *result)
+set_config_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
+  g_autoptr(Sent) sent = user_data;
+  SteveTuner *self = sent->tuner;
   g_autoptr(GError) error = NULL;
   g_autoptr(SteveConfig) config = steve_client_set_config_finish (STEVE_CLIENT (source), result, &error);
 
+  /* an undo or redo finished (its config-applied, if any, came before):
+   * the values it sent are the user's again */
+  if (sent->history && !g_ptr_array_remove_fast (self->history_sent, sent))
+    g_assert_not_reached ();
+
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
-    if (sent->fields & STEVE_FIELD_BIT (i))
+    if (sent->update.present & STEVE_FIELD_BIT (i))
       self->on_its_way[i]--;
 
   if (config != NULL)
@@ -273,31 +279,6 @@ report_set_config (SteveTuner   *self,
 }
 
 static void
-set_config_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(Sent) sent = user_data;
-
-  report_set_config (sent->tuner, sent, source, result);
-}
-
-/* An undo or redo request finished (its config-applied, if any, came
- * before): changes are the user's again. */
-static void
-history_set_config_done (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  g_autoptr(Sent) sent = user_data;
-  SteveTuner *self = sent->tuner;
-
-  if (!g_ptr_array_remove_fast (self->history_sent, sent))
-    g_assert_not_reached ();
-  report_set_config (self, sent, source, result);
-}
-
-static void
 send_update (SteveTuner        *self,
              const SteveConfig *update,
              gboolean           history)
@@ -309,18 +290,14 @@ send_update (SteveTuner        *self,
 
   sent = g_new0 (Sent, 1);
   sent->tuner = g_object_ref (self);
-  sent->fields = update->present;
+  sent->update = *update;
+  sent->history = history;
   if (history)
-    {
-      sent->history = *update;
-      g_ptr_array_add (self->history_sent, sent);
-    }
+    g_ptr_array_add (self->history_sent, sent);
   for (guint i = 0; i < STEVE_N_FIELDS; i++)
     if (update->present & STEVE_FIELD_BIT (i))
       self->on_its_way[i]++;
-  steve_client_set_config_async (self->client, update, self->cancellable,
-                                 history ? history_set_config_done : set_config_done,
-                                 sent);
+  steve_client_set_config_async (self->client, update, self->cancellable, set_config_done, sent);
 }
 
 /* ------------------------------------------------------------------ public */
