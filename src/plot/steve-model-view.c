@@ -497,26 +497,6 @@ typedef enum
   SWATCH_DOTS,
 } Swatch;
 
-/* The width of a legend of @n entries: each a swatch (18 px with its
- * gap) and its text, 12 px between entries. */
-static double
-legend_width (PangoLayout       *layout,
-              const char *const *entries,
-              guint              n)
-{
-  double total = 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      int w, h;
-
-      pango_layout_set_text (layout, entries[i], -1);
-      pango_layout_get_pixel_size (layout, &w, &h);
-      total += w + 18 + (i > 0 ? 12 : 0);
-    }
-  return total;
-}
-
 static void
 draw_legend (SteveModelView *self,
              GtkSnapshot    *snapshot,
@@ -531,12 +511,14 @@ draw_legend (SteveModelView *self,
   GdkRGBA text = steve_plot_rgba_alpha (fg, 0.80f);
   GdkRGBA model_dim = steve_plot_rgba_alpha (model, 0.55f);
   double right = panel->header.origin.x + panel->header.size.width;
-  double room = right - (panel->title_right + 12);
+  double left_end = panel->title_right + 12;   /* no entry reaches past it */
   double y = panel->header.origin.y + panel->header.size.height - 3;
   double cy = y - self->label_h / 2;
   const char *entries[3];
   const GdkRGBA *colors[3];
   Swatch swatches[3];
+  int widths[3];
+  double total = 0;
   guint n = 0;
 
   if (self->has_config)
@@ -557,20 +539,30 @@ draw_legend (SteveModelView *self,
   swatches[n] = SWATCH_DOTS;
   colors[n++] = dots;
 
+  /* each entry: a swatch (18 px with its gap) and its text, 12 px apart */
+  for (guint i = 0; i < n; i++)
+    {
+      pango_layout_set_text (layout, entries[i], -1);
+      pango_layout_get_pixel_size (layout, &widths[i], NULL);
+      total += widths[i] + 18 + (i > 0 ? 12 : 0);
+    }
+
   /* in a narrow panel, the two curves are told apart by ω alone */
-  if (two_curves && self->has_config && legend_width (layout, entries, n) > room)
-    entries[1] = _("ω > 0");
+  if (two_curves && self->has_config && right - total < left_end)
+    {
+      entries[1] = _("ω > 0");
+      pango_layout_set_text (layout, entries[1], -1);
+      pango_layout_get_pixel_size (layout, &widths[1], NULL);
+    }
 
   /* Right to left; the entries that would reach the title are left out
    * (the velocity panel's legend names the dots too) */
   for (guint i = 0; i < n; i++)
     {
+      int w = widths[i];
       double x;
-      int w, h;
 
-      pango_layout_set_text (layout, entries[i], -1);
-      pango_layout_get_pixel_size (layout, &w, &h);
-      if (right - w - 18 < panel->title_right + 12)
+      if (right - w - 18 < left_end)
         break;
 
       steve_plot_append_text (snapshot, layout, entries[i], right, y, 1.0, 1.0, &text, scale);
