@@ -5,8 +5,8 @@
  * History queries are checked against brute-force scans of the same
  * samples; the widgets are rendered offscreen (under Xvfb) and checked on
  * their pixels and read-outs. The renders are saved as PNGs in the build
- * directory (chart-light.png, chart-dark.png, model-light.png,
- * model-dark.png) for a human to look at.
+ * directory (chart-light.png, chart-dark.png, model-view-light.png,
+ * model-view-dark.png) for a human to look at.
  */
 #include "config.h"
 
@@ -2530,7 +2530,7 @@ test_model_render (void)
       set_dark (dark);
       wait_for_frame (GTK_WIDGET (view));
       tex = render (GTK_WIDGET (window));
-      save_png (tex, dark ? "model-dark.png" : "model-light.png");
+      save_png (tex, dark ? "model-view-dark.png" : "model-view-light.png");
 
       pixels_get (tex, &px, GTK_WIDGET (window));
       g_test_message ("model curve pixels: %u", count_color (&px, &model_c, 0.12));
