@@ -160,16 +160,25 @@ settle_for (guint ms)
   steve_test_sleep_ms (ms);
 }
 
+/* Sets @field, which the tuner must accept. */
+static void
+set_now (Fixture    *f,
+         SteveField  field,
+         double      value)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (steve_tuner_set_value (f->tuner, field, value, &error));
+  g_assert_no_error (error);
+}
+
 /* Sets @field in live mode and waits until the device has confirmed it. */
 static void
 set_and_wait (Fixture    *f,
               SteveField  field,
               double      value)
 {
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (steve_tuner_set_value (f->tuner, field, value, &error));
-  g_assert_no_error (error);
+  set_now (f, field, value);
   WAIT_UNTIL (settled (f));
   g_assert_cmpfloat (sim_value (f->sim, field), ==, value);
   g_assert_cmpfloat (steve_tuner_get_device_value (f->tuner, field), ==, value);
@@ -965,18 +974,14 @@ static void
 test_undo_while_editing (Fixture       *f,
                          gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   set_and_wait (f, STEVE_FIELD_VISCOUS, 0.05);
   steve_sim_clear_request_log (f->sim);
 
   /* on its way: coulomb; queued behind it: the undo (viscous back to
    * 0.02), and merged into that, wall damping */
-  g_assert_true (steve_tuner_set_value (f->tuner, STEVE_FIELD_COULOMB, 0.15, &error));
-  g_assert_no_error (error);
+  set_now (f, STEVE_FIELD_COULOMB, 0.15);
   steve_tuner_undo (f->tuner);
-  g_assert_true (steve_tuner_set_value (f->tuner, STEVE_FIELD_WALL_DAMPING, 0.3, &error));
-  g_assert_no_error (error);
+  set_now (f, STEVE_FIELD_WALL_DAMPING, 0.3);
   g_assert_cmpuint (steve_client_get_queue_length (f->client), ==, 2);
   WAIT_UNTIL (settled (f));
   g_assert_cmpuint (count_config_posts (f->sim), ==, 2);
